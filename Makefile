@@ -1,0 +1,48 @@
+# drsim: the two commands of the README and a few more.
+#   make run    installs what is missing, builds (Release) and runs the seed drill
+#   make test   installs what is missing, builds and runs every test
+# Other targets: make (build only), make bench, make test-asan, make clean.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+PYTHON     ?= /usr/bin/python3
+WERROR     ?= $(if $(CI),ON,OFF)
+GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+CMAKE_ARGS ?=
+
+.PHONY: all deps configure build run test test-cpp test-python test-notebooks test-asan bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Release -DDRSIM_WERROR=$(WERROR) \
+	  -DDRSIM_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_ARGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/bin/drsim run models/asm-gtm-drill.json
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRSIM_SANITIZE=ON \
+	  -DDRSIM_WERROR=$(WERROR) -DDRSIM_BUILD_PYTHON=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+bench: deps
+	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Release -DDRSIM_BUILD_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS) --target drsim_bench drsim_cli
+	./$(BUILD)/bench/drsim_bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

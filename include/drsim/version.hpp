@@ -1,0 +1,6 @@
+#pragma once
+
+namespace drsim {
+/// The library version, "MAJOR.MINOR.PATCH".
+const char* version();
+}  // namespace drsim
