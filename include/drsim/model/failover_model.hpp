@@ -1,0 +1,601 @@
+// The assembled failover model: topology, balancers, GTM, resolvers, client
+// populations, load and faults on one simulator, and the request path that
+// ties them together.
+//
+// A request is: (maybe) a DNS lookup through the client's cache and its
+// resolver, the choice of an address by the client profile, connect attempts
+// (falling back to the next address when the profile does), the response, and
+// retries. Every request ends exactly once in RunMetrics. Requests live in a
+// pooled vector and events capture (this, request index), so the request
+// path allocates nothing once the pool has grown to the peak concurrency.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "drsim/core/random.hpp"
+#include "drsim/core/simulator.hpp"
+#include "drsim/core/time.hpp"
+#include "drsim/model/client.hpp"
+#include "drsim/model/dns.hpp"
+#include "drsim/model/faults.hpp"
+#include "drsim/model/gtm.hpp"
+#include "drsim/model/load.hpp"
+#include "drsim/model/load_balancer.hpp"
+#include "drsim/model/metrics.hpp"
+#include "drsim/model/outcome.hpp"
+#include "drsim/model/topology.hpp"
+
+namespace drsim {
+
+/// The gateway behind one cluster's balancer, as the failover model sees it.
+struct GatewaySpec {
+  std::string address;  // the public address shown in answers and logs
+  LoadBalancerParams lb;
+  Distribution service_time_s = Distribution::constant(0.004);  // gateway + application time per request
+};
+
+enum class LoadKind : std::uint8_t { fortio, open_loop, closed_loop };
+
+struct PopulationSpec {
+  std::string name = "clients";
+  std::size_t site = 0;  // topology node the clients sit at
+  ClientProfile profile;
+  LoadKind load = LoadKind::fortio;
+  FortioParams fortio;                     // load == fortio: one client per connection
+  RateProfile rate;                        // open loop
+  ArrivalProcess arrivals = ArrivalProcess::poisson;
+  std::size_t clients = 1;                 // open loop: clients sharing the rate; closed loop: users
+  Distribution think_s = Distribution::exponential(1.0);  // closed loop
+  Duration start = Duration::zero();
+  Duration duration = Duration::seconds(300);  // open and closed loop
+  std::vector<std::pair<std::size_t, double>> resolvers;  // (resolver index, share)
+};
+
+struct ModelSpec {
+  Topology topology;
+  std::vector<GatewaySpec> gateways;  // one per topology cluster, same index
+  GtmParams gtm;
+  std::vector<ResolverParams> resolvers;
+  std::vector<PopulationSpec> populations;
+  std::vector<FaultSpec> faults;
+  Duration horizon = Duration::zero();  // zero: the end of the load plus a minute
+  bool log_events = true;
+};
+
+/// The end of the last load generator, the natural end of a run.
+inline Duration load_end(const ModelSpec& spec) {
+  Duration end = Duration::zero();
+  for (const auto& p : spec.populations) {
+    const Duration d = p.load == LoadKind::fortio ? p.fortio.duration : p.duration;
+    end = std::max(end, p.start + d);
+  }
+  return end;
+}
+
+class FailoverModel {
+ public:
+  FailoverModel(const ModelSpec& spec, std::uint64_t seed)
+      : spec_(spec), sim_(seed), probes_(this),
+        horizon_(spec.horizon > Duration::zero() ? spec.horizon : load_end(spec) + Duration::seconds(60)),
+        metrics_(spec.topology.regions().size(), horizon_) {
+    validate();
+    metrics_.log().set_enabled(spec_.log_events);
+    build();
+  }
+  FailoverModel(const FailoverModel&) = delete;
+  FailoverModel& operator=(const FailoverModel&) = delete;
+
+  /// Runs to the horizon and returns what was measured.
+  RunMetrics& run() {
+    start();
+    sim_.run_until(TimePoint::start() + horizon_);
+    finish_metrics();
+    return metrics_;
+  }
+
+  [[nodiscard]] Simulator& simulator() { return sim_; }
+  [[nodiscard]] GlobalTrafficManager& gtm() { return *gtm_; }
+  [[nodiscard]] RunMetrics& metrics() { return metrics_; }
+  [[nodiscard]] LoadBalancer& balancer(std::size_t cluster) { return lbs_.at(cluster); }
+  [[nodiscard]] RecursiveResolver& resolver(std::size_t i) { return resolvers_.at(i); }
+  [[nodiscard]] const std::vector<TimePoint>& fault_times() const { return fault_times_; }
+  [[nodiscard]] Duration horizon() const { return horizon_; }
+  /// Peak number of requests in flight at once (size of the request pool).
+  [[nodiscard]] std::size_t peak_in_flight() const { return requests_.size(); }
+
+ private:
+  static constexpr std::uint16_t kNoAddress = 0xFFFF;
+  enum EventKind : std::uint16_t { kSend = 1, kAttempt, kConnectFailed, kFinish, kRetry, kArrival, kFault };
+
+  struct Client {
+    std::uint32_t population = 0;
+    std::uint32_t resolver = 0;
+    ClientDnsState dns;
+    std::uint16_t conn_address = kNoAddress;  // kept-alive connection, if any
+    std::int32_t pacer = -1;                   // index into pacers_ for fortio clients
+  };
+
+  struct Request {
+    TimePoint start;
+    TimePoint dial_deadline;
+    TimePoint deadline;
+    AddressList cands;
+    std::uint32_t client = 0;
+    std::uint32_t next_free = UINT32_MAX;
+    std::uint8_t next = 0;
+    std::uint8_t retries_left = 0;
+    std::uint16_t first_address = kNoAddress;
+    bool first_faulty = false;
+  };
+
+  struct Population {
+    RandomStream rng;
+    std::optional<OpenLoopArrivals> arrivals;
+    std::uint32_t first_client = 0;
+    std::uint32_t clients = 0;
+  };
+
+  class Probes final : public ProbeTarget {
+   public:
+    explicit Probes(FailoverModel* m) : m_(m) {}
+    ProbeResult probe(std::size_t address, std::size_t site, ProbeProtocol protocol, Duration timeout,
+                      TimePoint) override {
+      return m_->probe(address, site, protocol, timeout);
+    }
+
+   private:
+    FailoverModel* m_;
+  };
+
+  void validate() const {
+    const auto& topo = spec_.topology;
+    if (spec_.gateways.size() != topo.clusters().size())
+      throw std::invalid_argument("one gateway per cluster is required");
+    if (spec_.resolvers.empty()) throw std::invalid_argument("at least one resolver is required");
+    if (spec_.populations.empty()) throw std::invalid_argument("at least one client population is required");
+    if (topo.clusters().size() >= kNoAddress) throw std::invalid_argument("too many clusters");
+  }
+
+  void build() {
+    const auto& topo = spec_.topology;
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < topo.clusters().size(); ++c) {
+      names.push_back(spec_.gateways[c].address.empty() ? topo.clusters()[c].name : spec_.gateways[c].address);
+      lbs_.emplace_back(sim_, topo.clusters()[c].name, spec_.gateways[c].lb, &metrics_.log(),
+                        static_cast<std::uint16_t>(c));
+    }
+    faulty_.assign(topo.clusters().size(), 0);
+    gtm_ = std::make_unique<GlobalTrafficManager>(sim_, spec_.gtm, probes_, &metrics_.log(), names);
+    authority_ = std::make_unique<GtmAuthority>(*gtm_);
+    resolvers_.reserve(spec_.resolvers.size());
+    for (std::size_t i = 0; i < spec_.resolvers.size(); ++i)
+      resolvers_.emplace_back(spec_.resolvers[i], *authority_, sim_.seed(), i);
+    service_rng_ = sim_.stream("gateways/service");
+    gray_rng_ = sim_.stream("gateways/gray");
+
+    for (std::size_t pi = 0; pi < spec_.populations.size(); ++pi) {
+      const auto& ps = spec_.populations[pi];
+      Population pop;
+      pop.rng = sim_.stream("population/" + ps.name);
+      pop.first_client = static_cast<std::uint32_t>(clients_.size());
+      const std::size_t n = ps.load == LoadKind::fortio ? static_cast<std::size_t>(std::max(1, ps.fortio.connections))
+                                                        : std::max<std::size_t>(1, ps.clients);
+      pop.clients = static_cast<std::uint32_t>(n);
+      RandomStream assign = sim_.stream("population/" + ps.name + "/resolvers");
+      for (std::size_t k = 0; k < n; ++k) {
+        Client c;
+        c.population = static_cast<std::uint32_t>(pi);
+        c.resolver = static_cast<std::uint32_t>(pick_resolver(ps, assign));
+        if (ps.profile.cache == DnsCacheRule::refresh)
+          c.dns.refresh_phase = Duration::from_seconds(assign.uniform(0, ps.profile.hold.seconds_f()));
+        if (ps.load == LoadKind::fortio) {
+          c.pacer = static_cast<std::int32_t>(pacers_.size());
+          pacers_.emplace_back(ps.fortio, TimePoint::start() + ps.start);
+        }
+        clients_.push_back(c);
+      }
+      if (ps.load == LoadKind::open_loop)
+        pop.arrivals.emplace(ps.rate, ps.arrivals, TimePoint::start() + ps.start + ps.duration);
+      populations_.push_back(std::move(pop));
+    }
+  }
+
+  std::size_t pick_resolver(const PopulationSpec& ps, RandomStream& rng) const {
+    if (ps.resolvers.empty()) return 0;
+    double total = 0;
+    for (const auto& r : ps.resolvers) total += r.second;
+    double x = rng.uniform01() * total;
+    for (const auto& r : ps.resolvers) {
+      x -= r.second;
+      if (x < 0) return r.first;
+    }
+    return ps.resolvers.back().first;
+  }
+
+  void start() {
+    RandomStream lb_rng = sim_.stream("balancers/phases");
+    for (auto& lb : lbs_) lb.start(lb_rng);
+    RandomStream phases = sim_.stream("gtm/phases");
+    gtm_->start(phases);
+
+    RandomStream fault_rng = sim_.stream("faults");
+    for (std::size_t i = 0; i < spec_.faults.size(); ++i) {
+      const TimePoint at = spec_.faults[i].at.draw(fault_rng);
+      fault_times_.push_back(at);
+      const auto fi = static_cast<std::uint32_t>(i);
+      sim_.at(at, [this, fi] { apply_fault(fi, true); }, EventTag{kFault, static_cast<std::uint16_t>(i)});
+      if (spec_.faults[i].duration)
+        sim_.at(at + *spec_.faults[i].duration, [this, fi] { apply_fault(fi, false); },
+                EventTag{kFault, static_cast<std::uint16_t>(i)});
+    }
+
+    for (std::size_t pi = 0; pi < spec_.populations.size(); ++pi) {
+      const auto& ps = spec_.populations[pi];
+      Population& pop = populations_[pi];
+      const TimePoint t0 = TimePoint::start() + ps.start;
+      switch (ps.load) {
+        case LoadKind::fortio:
+          for (std::uint32_t k = 0; k < pop.clients; ++k) {
+            const std::uint32_t ci = pop.first_client + k;
+            const TimePoint t = pacers_[static_cast<std::size_t>(clients_[ci].pacer)].first_send();
+            schedule_send(ci, t);
+          }
+          break;
+        case LoadKind::closed_loop:
+          for (std::uint32_t k = 0; k < pop.clients; ++k) {
+            // Users start spread over one think time so they are not in lock-step.
+            const auto offset = Duration::from_seconds(std::max(0.0, ps.think_s.sample(pop.rng)));
+            schedule_send(pop.first_client + k, t0 + offset);
+          }
+          break;
+        case LoadKind::open_loop: {
+          const TimePoint first = pop.arrivals->next(t0, pop.rng);
+          if (first != TimePoint::max()) {
+            const auto p = static_cast<std::uint32_t>(pi);
+            sim_.at(first, [this, p] { arrival(p); }, EventTag{kArrival, static_cast<std::uint16_t>(pi)});
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  void finish_metrics() {
+    if (fault_times_.empty()) return;
+    // Headline timing refers to the first fault that hits a gateway address.
+    for (std::size_t i = 0; i < spec_.faults.size(); ++i) {
+      const auto& f = spec_.faults[i];
+      std::vector<std::size_t> hit = f.clusters;
+      if (f.kind == FaultKind::region_outage) hit = spec_.topology.regions().at(f.region).clusters;
+      if (hit.empty()) continue;
+      metrics_.fault_at = fault_times_[i];
+      for (std::size_t c : hit) {
+        if (auto t = gtm_->judged_unhealthy_at(static_cast<std::uint16_t>(c), fault_times_[i])) {
+          if (!metrics_.detected_at || *t < *metrics_.detected_at) metrics_.detected_at = t;
+        }
+      }
+      metrics_.answer_changed_at = gtm_->answer_changed_at(fault_times_[i]);
+      break;
+    }
+  }
+
+  // ---- faults -------------------------------------------------------------
+
+  void apply_fault(std::size_t i, bool begin) {
+    const FaultSpec& f = spec_.faults[i];
+    const auto& topo = spec_.topology;
+    static constexpr const char* kNames[] = {"gateway_deleted", "gateway_blackholed", "region_outage",
+                                             "gray_failure", "partition", "gtm_outage"};
+    std::string what = kNames[static_cast<std::size_t>(f.kind)];
+    auto set_condition = [&](std::size_t c, GatewayCondition cond) {
+      lbs_[c].set_condition(begin ? cond : GatewayCondition::serving);
+      faulty_[c] += begin ? 1 : -1;
+      what += " " + topo.clusters()[c].name;
+    };
+    switch (f.kind) {
+      case FaultKind::gateway_deleted:
+        for (auto c : f.clusters) set_condition(c, GatewayCondition::deleted);
+        break;
+      case FaultKind::gateway_blackholed:
+        for (auto c : f.clusters) set_condition(c, GatewayCondition::blackholed);
+        break;
+      case FaultKind::region_outage:
+        for (auto c : topo.regions().at(f.region).clusters) set_condition(c, GatewayCondition::lb_down);
+        what += " (" + topo.regions()[f.region].name + ")";
+        break;
+      case FaultKind::gray_failure:
+        for (auto c : f.clusters) {
+          lbs_[c].set_gray(begin ? f.error_share : 0.0, begin ? f.extra_latency : Duration::zero());
+          faulty_[c] += begin ? 1 : -1;
+          what += " " + topo.clusters()[c].name;
+        }
+        break;
+      case FaultKind::partition:
+        for (const auto& [a, b] : f.links) {
+          for (auto l : spec_.topology.links_between(a, b)) topology_link_up(l, !begin);
+          what += " " + topo.node_name(a) + "<->" + topo.node_name(b);
+        }
+        break;
+      case FaultKind::gtm_outage: authority_->set_reachable(!begin); break;
+    }
+    metrics_.log().add(sim_.now(), "fault", begin ? "fault_start" : "fault_end", what);
+  }
+
+  void topology_link_up(std::size_t link, bool up) { spec_.topology.set_link_up(link, up); }
+
+  // ---- probes -------------------------------------------------------------
+
+  ProbeResult probe(std::size_t address, std::size_t site, ProbeProtocol protocol, Duration timeout) {
+    const auto& topo = spec_.topology;
+    const auto rtt = topo.rtt(site, topo.region_node(topo.clusters()[address].region));
+    if (!rtt) return {false, timeout};
+    const LoadBalancer& lb = lbs_[address];
+    const ConnectResult cr = lb.connect();
+    switch (protocol) {
+      case ProbeProtocol::ping:
+        // ICMP to the balancer's address: answered while the balancer stands,
+        // whatever happened to the gateway behind it.
+        if (lb.condition() == GatewayCondition::lb_down || lb.condition() == GatewayCondition::blackholed)
+          return {false, timeout};
+        return {true, *rtt};
+      case ProbeProtocol::tcp:
+        if (cr == ConnectResult::accept) return {true, *rtt};
+        if (cr == ConnectResult::refuse) return {false, *rtt};
+        return {false, timeout};
+      case ProbeProtocol::http:
+        if (cr == ConnectResult::refuse) return {false, *rtt};
+        if (cr == ConnectResult::drop) return {false, timeout};
+        if (lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share())) return {false, *rtt * 2};
+        return {true, *rtt * 2 + lb.gray_extra_latency()};
+    }
+    return {true, *rtt};
+  }
+
+  // ---- load ---------------------------------------------------------------
+
+  void schedule_send(std::uint32_t client, TimePoint t) {
+    sim_.at(t, [this, client] { send(client); }, EventTag{kSend, static_cast<std::uint16_t>(clients_[client].population)});
+  }
+
+  void arrival(std::uint32_t pi) {
+    Population& pop = populations_[pi];
+    const std::uint32_t ci = pop.first_client + static_cast<std::uint32_t>(pop.rng.below(pop.clients));
+    send(ci);
+    const TimePoint next = pop.arrivals->next(sim_.now(), pop.rng);
+    if (next != TimePoint::max())
+      sim_.at(next, [this, pi] { arrival(pi); }, EventTag{kArrival, static_cast<std::uint16_t>(pi)});
+  }
+
+  void request_done(std::uint32_t client) {
+    const Client& c = clients_[client];
+    const PopulationSpec& ps = spec_.populations[c.population];
+    switch (ps.load) {
+      case LoadKind::fortio: {
+        Population& pop = populations_[c.population];
+        const TimePoint next = pacers_[static_cast<std::size_t>(c.pacer)].next_send(sim_.now(), pop.rng);
+        if (next != TimePoint::max()) schedule_send(client, next);
+        break;
+      }
+      case LoadKind::closed_loop: {
+        Population& pop = populations_[c.population];
+        const TimePoint end = TimePoint::start() + ps.start + ps.duration;
+        const TimePoint next = sim_.now() + Duration::from_seconds(std::max(0.0, ps.think_s.sample(pop.rng)));
+        if (next < end) schedule_send(client, next);
+        break;
+      }
+      case LoadKind::open_loop: break;
+    }
+  }
+
+  // ---- the request path ---------------------------------------------------
+
+  std::uint32_t allocate_request() {
+    if (free_request_ != UINT32_MAX) {
+      const std::uint32_t r = free_request_;
+      free_request_ = requests_[r].next_free;
+      return r;
+    }
+    requests_.emplace_back();
+    return static_cast<std::uint32_t>(requests_.size() - 1);
+  }
+  void free_request(std::uint32_t r) {
+    requests_[r].next_free = free_request_;
+    free_request_ = r;
+  }
+
+  [[nodiscard]] const ClientProfile& profile_of(std::uint32_t client) const {
+    return spec_.populations[clients_[client].population].profile;
+  }
+
+  void send(std::uint32_t client) {
+    const std::uint32_t ri = allocate_request();
+    Request& r = requests_[ri];
+    const ClientProfile& p = profile_of(client);
+    r = Request{};
+    r.client = client;
+    r.start = sim_.now();
+    r.deadline = p.total_timeout > Duration::zero() ? r.start + p.total_timeout : TimePoint::max();
+    r.retries_left = static_cast<std::uint8_t>(std::clamp(p.retries, 0, 255));
+    metrics_.request_started();
+    begin(ri);
+  }
+
+  /// Resolves (or reuses a connection) and starts the connect attempts.
+  void begin(std::uint32_t ri) {
+    Request& r = requests_[ri];
+    Client& c = clients_[r.client];
+    const ClientProfile& p = profile_of(r.client);
+    if (p.keepalive && c.conn_address != kNoAddress) {
+      reuse_connection(ri);
+      return;
+    }
+    Duration lookup = Duration::zero();
+    if (needs_lookup(p, c.dns, sim_.now())) {
+      RecursiveResolver& res = resolvers_[c.resolver];
+      const Resolution resolution = res.resolve(sim_.now());
+      lookup = res.params().lookup_latency;
+      store_resolution(p, c.dns, resolution, sim_.now());
+      if (!resolution.ok || resolution.addresses.empty()) {
+        finish_at(ri, sim_.now() + lookup, Cause::dns_failure, kNoAddress);
+        return;
+      }
+    }
+    r.cands = candidates(p, c.dns, c.dns.cached, populations_[c.population].rng);
+    r.next = 0;
+    r.dial_deadline = sim_.now() + lookup + p.connect_timeout;
+    if (lookup > Duration::zero()) {
+      sim_.after(lookup, [this, ri] { attempt(ri); }, EventTag{kAttempt, 0});
+    } else {
+      attempt(ri);
+    }
+  }
+
+  [[nodiscard]] std::optional<Duration> client_rtt(std::uint32_t client, std::uint16_t address) const {
+    const auto& topo = spec_.topology;
+    const std::size_t site = spec_.populations[clients_[client].population].site;
+    return topo.rtt(site, topo.region_node(topo.clusters()[address].region));
+  }
+
+  [[nodiscard]] std::size_t region_of(std::uint16_t address) const {
+    return address == kNoAddress ? spec_.topology.regions().size() : spec_.topology.clusters()[address].region;
+  }
+
+  void note_first_address(Request& r, std::uint16_t address) {
+    if (r.first_address != kNoAddress) return;
+    r.first_address = address;
+    r.first_faulty = faulty_[address] > 0;
+  }
+
+  void reuse_connection(std::uint32_t ri) {
+    Request& r = requests_[ri];
+    Client& c = clients_[r.client];
+    const std::uint16_t a = c.conn_address;
+    note_first_address(r, a);
+    metrics_.attempt_made();
+    const auto rtt = client_rtt(r.client, a);
+    const ConnectResult cr = rtt ? lbs_[a].connect() : ConnectResult::drop;
+    if (cr == ConnectResult::accept) {
+      respond(ri, a, sim_.now(), *rtt);
+    } else if (cr == ConnectResult::refuse) {
+      // The gateway behind the connection is gone: the peer resets it.
+      c.conn_address = kNoAddress;
+      finish_at(ri, sim_.now() + *rtt, Cause::connection_reset, a);
+    } else {
+      c.conn_address = kNoAddress;
+      const ClientProfile& p = profile_of(r.client);
+      finish_at(ri, std::min(r.deadline, sim_.now() + p.read_timeout), Cause::read_timeout, a);
+    }
+  }
+
+  void attempt(std::uint32_t ri) {
+    Request& r = requests_[ri];
+    const ClientProfile& p = profile_of(r.client);
+    const std::uint16_t a = r.cands[r.next++];
+    note_first_address(r, a);
+    metrics_.attempt_made();
+    const TimePoint now = sim_.now();
+    const TimePoint limit = std::min(r.dial_deadline, r.deadline);
+    const Duration budget = attempt_timeout(p, limit - now, r.cands.size() - (r.next - 1));
+    const auto rtt = client_rtt(r.client, a);
+    const ConnectResult cr = rtt ? lbs_[a].connect() : ConnectResult::drop;
+    if (cr == ConnectResult::accept && *rtt <= budget) {
+      respond(ri, a, now + *rtt, *rtt);
+    } else if (cr == ConnectResult::refuse && *rtt <= budget) {
+      const std::uint16_t addr = a;
+      sim_.at(now + *rtt, [this, ri, addr] { connect_failed(ri, addr, Cause::connect_refused); },
+              EventTag{kConnectFailed, 0});
+    } else {
+      const std::uint16_t addr = a;
+      sim_.at(now + budget, [this, ri, addr] { connect_failed(ri, addr, Cause::connect_timeout); },
+              EventTag{kConnectFailed, 1});
+    }
+  }
+
+  void connect_failed(std::uint32_t ri, std::uint16_t address, Cause cause) {
+    Request& r = requests_[ri];
+    const ClientProfile& p = profile_of(r.client);
+    const bool may_fall_back = cause == Cause::connect_refused ? p.fallback_on_refused : p.fallback_on_timeout;
+    const TimePoint limit = std::min(r.dial_deadline, r.deadline);
+    if (may_fall_back && r.next < r.cands.size() && sim_.now() < limit) {
+      attempt(ri);
+      return;
+    }
+    finish_now(ri, cause, address);
+  }
+
+  /// Connected at `connected`: the response comes one RTT plus service later.
+  void respond(std::uint32_t ri, std::uint16_t address, TimePoint connected, Duration rtt) {
+    Request& r = requests_[ri];
+    const ClientProfile& p = profile_of(r.client);
+    const LoadBalancer& lb = lbs_[address];
+    const double service = std::max(0.0, spec_.gateways[address].service_time_s.sample(service_rng_));
+    const TimePoint response = connected + rtt + Duration::from_seconds(service) + lb.gray_extra_latency();
+    const TimePoint read_deadline = std::min(r.deadline, connected + p.read_timeout);
+    if (response > read_deadline) {
+      finish_at(ri, read_deadline, Cause::read_timeout, address);
+      return;
+    }
+    Cause cause = Cause::ok;
+    if (lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share())) cause = Cause::http_503;
+    if (p.keepalive && cause == Cause::ok) clients_[r.client].conn_address = address;
+    finish_at(ri, response, cause, address);
+  }
+
+  void finish_at(std::uint32_t ri, TimePoint t, Cause cause, std::uint16_t address) {
+    const auto c = static_cast<std::uint8_t>(cause);
+    sim_.at(t, [this, ri, c, address] { finish_now(ri, static_cast<Cause>(c), address); }, EventTag{kFinish, c});
+  }
+
+  void finish_now(std::uint32_t ri, Cause cause, std::uint16_t address) {
+    Request& r = requests_[ri];
+    Client& c = clients_[r.client];
+    const ClientProfile& p = profile_of(r.client);
+    if (cause != Cause::ok) {
+      // fortio (and most clients) close the socket after an error.
+      if (c.conn_address == address) c.conn_address = kNoAddress;
+      const bool retryable = cause != Cause::http_429 && (cause != Cause::http_503 || p.retry_on_5xx) &&
+                             (cause != Cause::http_504 || p.retry_on_5xx);
+      if (r.retries_left > 0 && retryable) {
+        const int attempt_no = p.retries - r.retries_left;
+        --r.retries_left;
+        const Duration backoff = p.retry_backoff * (std::int64_t{1} << std::min(attempt_no, 20));
+        if (sim_.now() + backoff < r.deadline) {
+          sim_.after(backoff, [this, ri] { begin(ri); }, EventTag{kRetry, 0});
+          return;
+        }
+      }
+    }
+    if (r.first_address == kNoAddress && address != kNoAddress) note_first_address(r, address);
+    metrics_.record(r.start, sim_.now(), region_of(address), cause, r.first_faulty);
+    const std::uint32_t client = r.client;
+    free_request(ri);
+    request_done(client);
+  }
+
+  ModelSpec spec_;
+  Simulator sim_;
+  Probes probes_;
+  Duration horizon_;
+  RunMetrics metrics_;
+  std::vector<LoadBalancer> lbs_;
+  std::unique_ptr<GlobalTrafficManager> gtm_;
+  std::unique_ptr<GtmAuthority> authority_;
+  std::vector<RecursiveResolver> resolvers_;
+  std::vector<Client> clients_;
+  std::vector<FortioPacer> pacers_;
+  std::vector<Population> populations_;
+  std::vector<Request> requests_;
+  std::uint32_t free_request_ = UINT32_MAX;
+  std::vector<int> faulty_;
+  std::vector<TimePoint> fault_times_;
+  RandomStream service_rng_, gray_rng_;
+};
+
+}  // namespace drsim

@@ -1,0 +1,183 @@
+// Load generators: when requests are sent.
+//
+// FortioPacer reproduces fortio's periodic runner: each connection (-c) owns
+// a target schedule start + i * c/qps; a call that ends late makes the next
+// ones go out back to back until the schedule is met again (catch-up, on by
+// default), or, with -nocatchup, the schedule restarts from the late call so
+// the missed calls are never sent. -jitter moves each wait by up to +-10 %.
+// Open-loop generators send on a rate profile regardless of responses
+// (constant spacing or Poisson); closed-loop users wait for the response and
+// think before the next call.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "drsim/core/random.hpp"
+#include "drsim/core/time.hpp"
+
+namespace drsim {
+
+/// Requests per second as a function of time: steps, optionally modulated by
+/// a diurnal sine.
+class RateProfile {
+ public:
+  struct Step {
+    Duration at;
+    double rate;  // requests per second
+  };
+  RateProfile() = default;
+  explicit RateProfile(double constant) { steps_.push_back({Duration::zero(), constant}); }
+  explicit RateProfile(std::vector<Step> steps) : steps_(std::move(steps)) {
+    if (steps_.empty()) throw std::invalid_argument("a rate profile needs at least one step");
+    std::sort(steps_.begin(), steps_.end(), [](const Step& a, const Step& b) { return a.at < b.at; });
+    for (const auto& s : steps_)
+      if (s.rate < 0) throw std::invalid_argument("rates must not be negative");
+  }
+  /// rate(t) *= 1 + amplitude * sin(2 pi (t - peak_at) / period + pi/2): peaks at peak_at.
+  void set_diurnal(double amplitude, Duration period, Duration peak_at) {
+    if (amplitude < 0 || amplitude > 1) throw std::invalid_argument("diurnal amplitude must be in [0, 1]");
+    amplitude_ = amplitude;
+    period_ = period;
+    peak_at_ = peak_at;
+  }
+
+  [[nodiscard]] double rate_at(TimePoint t) const {
+    double r = 0;
+    for (const auto& s : steps_) {
+      if (s.at.ns() <= t.ns()) r = s.rate;
+      else break;
+    }
+    if (amplitude_ > 0 && period_ > Duration::zero()) {
+      const double x = 2 * 3.14159265358979323846 * (t.ns() - peak_at_.ns()) / static_cast<double>(period_.ns());
+      r *= 1 + amplitude_ * std::cos(x);
+    }
+    return r;
+  }
+  [[nodiscard]] double max_rate() const {
+    double m = 0;
+    for (const auto& s : steps_) m = std::max(m, s.rate);
+    return m * (1 + amplitude_);
+  }
+  [[nodiscard]] const std::vector<Step>& steps() const { return steps_; }
+
+ private:
+  std::vector<Step> steps_{{Duration::zero(), 0.0}};
+  double amplitude_ = 0;
+  Duration period_;
+  Duration peak_at_;
+};
+
+struct FortioParams {
+  double qps = 8;            // fortio's default -qps
+  int connections = 1;       // -c
+  Duration duration = Duration::seconds(5);  // -t
+  std::int64_t calls = 0;    // -n (0: qps * duration)
+  bool catchup = true;       // -nocatchup turns it off
+  bool jitter = false;       // -jitter
+};
+
+/// One fortio connection's schedule.
+class FortioPacer {
+ public:
+  FortioPacer(const FortioParams& p, TimePoint start)
+      : period_ns_(static_cast<double>(p.connections) / p.qps * 1e9), start_(start), end_(start + p.duration),
+        catchup_(p.catchup), jitter_(p.jitter) {
+    if (!(p.qps > 0)) throw std::invalid_argument("fortio qps must be > 0");
+    const std::int64_t total = p.calls > 0 ? p.calls : static_cast<std::int64_t>(std::llround(p.qps * p.duration.seconds_f()));
+    calls_ = total / p.connections;
+  }
+
+  /// When call `i` (0-based) is due on the target schedule.
+  [[nodiscard]] TimePoint target(std::int64_t i) const {
+    return base_ + Duration::nanoseconds(static_cast<std::int64_t>(std::llround(period_ns_ * static_cast<double>(i))));
+  }
+
+  /// The send time of the next call after the previous one ended at `now`,
+  /// or nullopt-like TimePoint::max() when the run is over.
+  TimePoint next_send(TimePoint now, RandomStream& rng) {
+    if (sent_ >= calls_ || now >= end_) return TimePoint::max();
+    TimePoint due = target(sent_ - skipped_base_);
+    if (now > due && !catchup_) {
+      // -nocatchup: restart the schedule at the late call instead of bursting.
+      base_ = now;
+      skipped_base_ = sent_;
+      due = now;
+    }
+    TimePoint t = std::max(now, due);
+    if (jitter_ && t > now) {
+      const std::int64_t wait = (t - now).ns();
+      const double j = rng.uniform(-0.1, 0.1) * static_cast<double>(wait);
+      t = now + Duration::nanoseconds(wait + static_cast<std::int64_t>(j));
+    }
+    if (t >= end_) return TimePoint::max();
+    ++sent_;
+    return t;
+  }
+  /// The first call.
+  TimePoint first_send() {
+    base_ = start_;
+    ++sent_;
+    return start_;
+  }
+
+  [[nodiscard]] std::int64_t calls_planned() const { return calls_; }
+  [[nodiscard]] std::int64_t calls_sent() const { return sent_; }
+
+ private:
+  double period_ns_;
+  TimePoint start_, end_;
+  TimePoint base_;
+  std::int64_t calls_ = 0;
+  std::int64_t sent_ = 0;
+  std::int64_t skipped_base_ = 0;
+  bool catchup_;
+  bool jitter_;
+};
+
+enum class ArrivalProcess : std::uint8_t { constant, poisson };
+
+/// Open-loop arrivals on a rate profile. Poisson arrivals with a varying rate
+/// are drawn by thinning (Lewis and Shedler) against the profile's maximum.
+class OpenLoopArrivals {
+ public:
+  OpenLoopArrivals(RateProfile profile, ArrivalProcess process, TimePoint end)
+      : profile_(std::move(profile)), process_(process), end_(end), max_rate_(profile_.max_rate()) {}
+
+  /// The next arrival strictly after `now`; TimePoint::max() when none is left.
+  TimePoint next(TimePoint now, RandomStream& rng) const {
+    if (max_rate_ <= 0) return TimePoint::max();
+    TimePoint t = now;
+    if (process_ == ArrivalProcess::constant) {
+      // Spacing 1/rate(t); a zero-rate stretch is skipped by probing forward.
+      for (int guard = 0; guard < 1'000'000; ++guard) {
+        const double r = profile_.rate_at(t);
+        if (r > 0) {
+          t = t + Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(1e9 / r)));
+          return t < end_ ? t : TimePoint::max();
+        }
+        t = t + Duration::milliseconds(100);
+        if (t >= end_) return TimePoint::max();
+      }
+      return TimePoint::max();
+    }
+    for (;;) {
+      t = t + Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(rng.exponential(1e9 / max_rate_))));
+      if (t >= end_) return TimePoint::max();
+      if (rng.uniform01() * max_rate_ < profile_.rate_at(t)) return t;
+    }
+  }
+
+  [[nodiscard]] const RateProfile& profile() const { return profile_; }
+
+ private:
+  RateProfile profile_;
+  ArrivalProcess process_;
+  TimePoint end_;
+  double max_rate_;
+};
+
+}  // namespace drsim

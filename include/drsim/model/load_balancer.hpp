@@ -1,0 +1,115 @@
+// The cloud load balancer in front of a gateway (one public address per
+// cluster) and the condition of what stands behind it.
+//
+// What a client's connect sees depends on both: a deleted gateway Deployment
+// leaves the nodes registered (externalTrafficPolicy Cluster) and kube-proxy
+// refuses the connection; with Local the node drops it. Once the balancer's
+// own backend health check has marked every backend down, its stated
+// no-healthy-backend behaviour applies (refuse or drop: UNCONFIRMED for
+// Alibaba CLB, so a parameter). A region outage takes the balancer with it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "drsim/core/random.hpp"
+#include "drsim/core/simulator.hpp"
+#include "drsim/core/time.hpp"
+#include "drsim/model/event_log.hpp"
+
+namespace drsim {
+
+/// What a new TCP connection to an address gets.
+enum class ConnectResult : std::uint8_t { accept, refuse, drop };
+
+enum class NoBackendBehaviour : std::uint8_t { refuse, drop };
+enum class TrafficPolicy : std::uint8_t { cluster, local };
+
+/// Condition of the gateway behind a balancer, set by faults.
+enum class GatewayCondition : std::uint8_t {
+  serving,
+  deleted,     // no endpoints (Deployment deleted)
+  blackholed,  // packets silently dropped
+  lb_down,     // the region (and its balancer) is gone
+};
+
+struct LoadBalancerParams {
+  // Alibaba CLB via the cloud controller: TCP check every 2 s, unhealthy after
+  // 3 failures, connect timeout 5 s (domain-facts.md section 5).
+  Duration health_check_interval = Duration::seconds(2);
+  int unhealthy_threshold = 3;
+  int healthy_threshold = 3;
+  NoBackendBehaviour when_no_backend = NoBackendBehaviour::refuse;
+  TrafficPolicy traffic_policy = TrafficPolicy::cluster;
+};
+
+class LoadBalancer {
+ public:
+  LoadBalancer(Simulator& sim, std::string name, LoadBalancerParams p, EventLog* log, std::uint16_t component_id)
+      : sim_(&sim), name_(std::move(name)), p_(p), log_(log), component_(component_id) {}
+
+  /// Starts the backend health checker on a phase drawn from `rng`.
+  void start(RandomStream& rng) {
+    const auto phase = Duration::from_seconds(rng.uniform(0, p_.health_check_interval.seconds_f()));
+    sim_->every_from(sim_->now() + phase, p_.health_check_interval, [this] { check_backends(); },
+                     EventTag{10, component_});
+  }
+
+  [[nodiscard]] ConnectResult connect() const {
+    switch (condition_) {
+      case GatewayCondition::serving: return ConnectResult::accept;
+      case GatewayCondition::blackholed:
+      case GatewayCondition::lb_down: return ConnectResult::drop;
+      case GatewayCondition::deleted:
+        if (backends_marked_down_) {
+          return p_.when_no_backend == NoBackendBehaviour::refuse ? ConnectResult::refuse : ConnectResult::drop;
+        }
+        return p_.traffic_policy == TrafficPolicy::cluster ? ConnectResult::refuse : ConnectResult::drop;
+    }
+    return ConnectResult::accept;
+  }
+
+  void set_condition(GatewayCondition c) { condition_ = c; }
+  [[nodiscard]] GatewayCondition condition() const { return condition_; }
+  [[nodiscard]] bool backends_marked_down() const { return backends_marked_down_; }
+  /// Gray failure: a share of served requests fail (503) and all slow down.
+  void set_gray(double error_share, Duration extra_latency) {
+    gray_error_share_ = error_share;
+    gray_extra_latency_ = extra_latency;
+  }
+  [[nodiscard]] double gray_error_share() const { return gray_error_share_; }
+  [[nodiscard]] Duration gray_extra_latency() const { return gray_extra_latency_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+ private:
+  void check_backends() {
+    if (condition_ == GatewayCondition::lb_down) return;  // nothing left to check from
+    const bool ok = condition_ == GatewayCondition::serving;
+    if (ok) {
+      fails_ = 0;
+      if (backends_marked_down_ && ++oks_ >= p_.healthy_threshold) {
+        backends_marked_down_ = false;
+        if (log_) log_->add(sim_->now(), "lb/" + name_, "backends_healthy", "backend health check passes again");
+      }
+    } else {
+      oks_ = 0;
+      if (!backends_marked_down_ && ++fails_ >= p_.unhealthy_threshold) {
+        backends_marked_down_ = true;
+        if (log_) log_->add(sim_->now(), "lb/" + name_, "backends_unhealthy", "every backend marked unhealthy");
+      }
+    }
+  }
+
+  Simulator* sim_;
+  std::string name_;
+  LoadBalancerParams p_;
+  EventLog* log_;
+  std::uint16_t component_;
+  GatewayCondition condition_ = GatewayCondition::serving;
+  bool backends_marked_down_ = false;
+  int fails_ = 0, oks_ = 0;
+  double gray_error_share_ = 0;
+  Duration gray_extra_latency_;
+};
+
+}  // namespace drsim

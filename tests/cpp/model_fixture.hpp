@@ -1,0 +1,76 @@
+// A two-region model built by hand, for the specs of the model components:
+// one fortio client at a site 1 ms from both regions, one TTL-honouring
+// resolver, GTM over the two gateway addresses.
+#pragma once
+
+#include "drsim/model/failover_model.hpp"
+
+namespace drsim::testing {
+
+using namespace drsim::literals;
+
+struct TwoRegionOptions {
+  std::string client = "fortio-first";
+  double qps = 100;
+  Duration duration = 300_s;
+  Duration interval = 15_s;
+  int failures = 3;
+  std::size_t probe_nodes = 1;
+  Duration ttl = 60_s;
+  Duration probe_timeout = 2_s;
+  RecordRotation rotation = RecordRotation::round_robin;
+  std::optional<FaultSpec> fault;
+  Duration fault_at = 150_s;
+  FaultKind fault_kind = FaultKind::gateway_deleted;
+  Distribution service = Distribution::constant(0.004);
+};
+
+inline ModelSpec two_region_spec(const TwoRegionOptions& o = {}) {
+  ModelSpec s;
+  auto& t = s.topology;
+  const auto r1 = t.add_region("region-1");
+  const auto r2 = t.add_region("region-2");
+  t.add_cluster("cluster-1", r1);
+  t.add_cluster("cluster-2", r2);
+  const auto clients = t.add_site("fortio", SiteKind::client);
+  t.add_link(clients, t.region_node(r1), 1_ms);
+  t.add_link(clients, t.region_node(r2), 1_ms);
+  for (std::size_t k = 0; k < o.probe_nodes; ++k) {
+    const auto p = t.add_site("probe-" + std::to_string(k), SiteKind::probe);
+    t.add_link(p, t.region_node(r1), 10_ms);
+    t.add_link(p, t.region_node(r2), 10_ms);
+    s.gtm.probe_sites.push_back(p);
+  }
+  s.gateways = {GatewaySpec{"198.51.100.1", {}, o.service}, GatewaySpec{"198.51.100.2", {}, o.service}};
+  s.gtm.interval = o.interval;
+  s.gtm.failures = o.failures;
+  s.gtm.timeout = o.probe_timeout;
+  s.gtm.ttl = o.ttl;
+  s.gtm.primary = {{0, 1.0}, {1, 1.0}};
+  ResolverParams res;
+  res.name = "unbound";
+  res.rotation = o.rotation;
+  s.resolvers = {res};
+  PopulationSpec pop;
+  pop.name = "fortio";
+  pop.site = clients;
+  pop.profile = client_preset(o.client);
+  pop.load = LoadKind::fortio;
+  pop.fortio.qps = o.qps;
+  pop.fortio.connections = 1;
+  pop.fortio.duration = o.duration;
+  s.populations = {pop};
+  if (o.fault) {
+    s.faults = {*o.fault};
+  } else {
+    FaultSpec f;
+    f.kind = o.fault_kind;
+    f.clusters = {1};
+    f.region = 1;
+    f.at = TimeSpec{o.fault_at, o.fault_at};
+    s.faults = {f};
+  }
+  return s;
+}
+
+}  // namespace drsim::testing

@@ -1,0 +1,266 @@
+// The assembled model: closed forms of the failover window, client profiles
+// reacting to a failure as their sources say, faults, conservation and
+// determinism.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "model_fixture.hpp"
+
+using namespace drsim;
+using namespace drsim::literals;
+using drsim::testing::TwoRegionOptions;
+using drsim::testing::two_region_spec;
+
+namespace {
+void check_conservation(const RunMetrics& m) {
+  std::uint64_t sum = 0;
+  for (std::size_t c = 0; c < kCauseCount; ++c) sum += m.count(static_cast<Cause>(c));
+  CHECK(sum == m.completed());
+  CHECK(m.started() == m.completed() + m.in_flight());
+}
+std::uint64_t sent_after(const RunMetrics& m, double t_s) {
+  std::uint64_t n = 0;
+  for (std::size_t s = static_cast<std::size_t>(t_s); s < m.seconds(); ++s)
+    for (std::size_t r = 0; r <= m.regions(); ++r) n += m.at(s, r).sent;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("fortio 'first' through a rotating resolver fails r/2 x (D + remaining TTL)", "[failover][outcome]") {
+  // Gateway 2 deleted at 150 s (refused). One probe node on phase 1 s, I = 15 s,
+  // N = 3: probes at 151, 166, 181 s fail; judged on the last result, 10 ms
+  // later: D = 181.01 - 150 = 31.01 s. The resolver fetched at 0, 60, 120 and
+  // 180 s (fortio's calls land on those instants), so the answer it holds at
+  // 181.01 s lives until 240 s: remaining TTL = 58.99 s. The resolver rotates
+  // per reply and 'first' takes the head, so calls alternate: failures =
+  // 100/2 x (31.01 + 58.99) = 4500.
+  TwoRegionOptions o;
+  auto spec = two_region_spec(o);
+  spec.gtm.phases = {1_s};
+  FailoverModel model(spec, 1);
+  auto& m = model.run();
+  const auto h = m.headline();
+  REQUIRE(h.time_to_detect_s.has_value());
+  CHECK(*h.time_to_detect_s == Approx(31.01).margin(1e-6));
+  CHECK(m.failed() == Approx(4500).margin(1));
+  CHECK(m.count(Cause::connect_refused) == m.failed());
+  CHECK(m.started() == 30000);
+  check_conservation(m);
+  // The window: from the deletion to the resolver's refetch at 240 s.
+  CHECK(*h.failure_window_start_s == Approx(150).margin(0.011));
+  CHECK(*h.failure_window_end_s == Approx(240).margin(0.031));
+}
+
+TEST_CASE("fortio's default cached-rr fails half the calls after the deletion, whatever GTM does", "[failover][outcome]") {
+  for (Duration ttl : {10_s, 60_s, 300_s}) {
+    for (int failures : {1, 3}) {
+      TwoRegionOptions o;
+      o.client = "fortio-cached-rr";
+      o.ttl = ttl;
+      o.failures = failures;
+      o.fault_at = 123_s;
+      FailoverModel model(two_region_spec(o), 5);
+      auto& m = model.run();
+      // Calls at 123.00 .. 299.99 s: 17,700 of them, alternating over the two
+      // cached addresses for the life of the process: 8,850 fail.
+      INFO("ttl " << to_string(ttl) << ", failures " << failures);
+      CHECK(sent_after(m, 123) == 17700);
+      CHECK(m.failed() == Approx(8850).margin(1));
+      check_conservation(m);
+    }
+  }
+}
+
+TEST_CASE("A black hole with a 1 s timeout costs about one failure per second of window", "[failover][outcome]") {
+  TwoRegionOptions o;
+  o.fault_kind = FaultKind::gateway_blackholed;
+  auto spec = two_region_spec(o);
+  spec.gtm.phases = {1_s};
+  spec.populations[0].profile.connect_timeout = 1_s;
+  spec.populations[0].profile.total_timeout = 1_s;
+  FailoverModel model(spec, 1);
+  auto& m = model.run();
+  // Every call to the dead address blocks the single connection for 1 s; the
+  // call after it goes out at once (catch-up) to the live address, so the
+  // window passes at about one failure per second. D = 181 + 2 s probe
+  // timeout - 150 = 33 s; the resolver's answer lives to 240 s: a 90 s window.
+  CHECK(m.count(Cause::connect_timeout) == m.failed());
+  CHECK(static_cast<double>(m.failed()) == Approx(90).margin(6));
+  check_conservation(m);
+}
+
+TEST_CASE("Client profiles react to the failure as their sources say", "[failover][client]") {
+  SECTION("Go falls back to the next address at once on refusal: no failures") {
+    TwoRegionOptions o;
+    o.client = "go";
+    auto spec = two_region_spec(o);
+    spec.populations[0].profile.keepalive = false;
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    CHECK(m.failed() == 0);
+    CHECK(m.attempts() > m.started());  // the fallbacks happened
+  }
+  SECTION("Go with a 2 s budget has no time left for the second address on a black hole") {
+    TwoRegionOptions o;
+    o.client = "go";
+    o.fault_kind = FaultKind::gateway_blackholed;
+    auto spec = two_region_spec(o);
+    spec.populations[0].profile.keepalive = false;
+    spec.populations[0].profile.connect_timeout = 2_s;
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    CHECK(m.failed() > 0);
+    CHECK(m.count(Cause::connect_timeout) == m.failed());
+
+    SECTION("while its default 30 s budget gives each address 15 s and the fallback succeeds") {
+      spec.populations[0].profile.connect_timeout = 30_s;
+      FailoverModel m30(spec, 1);
+      auto& r = m30.run();
+      CHECK(r.failed() == 0);
+      CHECK(r.latency().max_ns() >= static_cast<std::uint64_t>((15_s).ns()));
+    }
+  }
+  SECTION("curl falls back on refusal") {
+    TwoRegionOptions o;
+    o.client = "curl";
+    FailoverModel model(two_region_spec(o), 1);
+    CHECK(model.run().failed() == 0);
+  }
+  SECTION("Java without fallback keeps failing until its 30 s cache and the TTL run out") {
+    TwoRegionOptions o;
+    o.client = "java";
+    auto spec = two_region_spec(o);
+    spec.populations[0].profile.keepalive = false;
+    spec.gtm.phases = {1_s};
+    FailoverModel model(spec, 3);
+    auto& m = model.run();
+    const auto h = m.headline();
+    // The old answer can live in the resolver until 240 s and then 30 s in Java.
+    if (m.failed() > 0) CHECK(*h.failure_window_end_s <= 270.0 + 1e-9);
+    check_conservation(m);
+  }
+  SECTION("nginx never re-resolves: it keeps trying the dead address first to the end") {
+    TwoRegionOptions o;
+    o.client = "nginx";
+    FailoverModel model(two_region_spec(o), 1);
+    auto& m = model.run();
+    CHECK(m.failed() == 0);                       // proxy_next_upstream saves every call
+    const auto h = m.headline();
+    CHECK(*h.time_to_drain_s == Approx(150).margin(1));  // but it never drains
+  }
+}
+
+TEST_CASE("Faults: region outage, gray failure, partition, GTM outage, balancer checks", "[failover][fault]") {
+  SECTION("a region outage turns into connect timeouts") {
+    TwoRegionOptions o;
+    o.fault_kind = FaultKind::region_outage;
+    FailoverModel model(two_region_spec(o), 1);
+    auto& m = model.run();
+    CHECK(m.failed() > 0);
+    CHECK(m.count(Cause::connect_timeout) == m.failed());
+  }
+  SECTION("a gray failure fails its share with 503 and slows the rest") {
+    TwoRegionOptions o;
+    FaultSpec f;
+    f.kind = FaultKind::gray_failure;
+    f.clusters = {1};
+    f.at = TimeSpec{0_s, 0_s};
+    f.error_share = 0.2;
+    f.extra_latency = 1_ms;
+    o.fault = f;
+    o.probe_nodes = 1;
+    auto spec = two_region_spec(o);
+    spec.gtm.protocol = ProbeProtocol::tcp;  // a TCP probe does not see the errors
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    // Half the 30,000 calls reach gateway 2; 20 % of those fail: 3,000 (sd 49).
+    CHECK(m.count(Cause::http_503) == Approx(3000).margin(200));
+    CHECK(m.failed() == m.count(Cause::http_503));
+  }
+  SECTION("a probe-path partition makes the GTM pull a healthy address") {
+    TwoRegionOptions o;
+    FaultSpec f;
+    f.kind = FaultKind::partition;
+    f.at = TimeSpec{100_s, 100_s};
+    o.fault = f;
+    auto spec = two_region_spec(o);
+    // Cut the probe site's link to region 2 only; the users' links stay.
+    spec.faults[0].links = {{spec.gtm.probe_sites[0], spec.topology.region_node(1)}};
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    CHECK(m.failed() == 0);
+    CHECK_FALSE(model.gtm().judged_healthy(1));
+    // After the answer change and the TTL, region 1 serves everything.
+    CHECK(m.at(290, 1).sent == 0);
+  }
+  SECTION("a GTM outage: SERVFAIL after expiry without serve-stale, old answers with it") {
+    TwoRegionOptions o;
+    FaultSpec f;
+    f.kind = FaultKind::gtm_outage;
+    f.at = TimeSpec{100_s, 100_s};
+    o.fault = f;
+    auto spec = two_region_spec(o);
+    FailoverModel plain(spec, 1);
+    auto& m = plain.run();
+    // The cache fetched at 60 s expires at 120 s: every call from then fails (180 s x 100).
+    CHECK(m.count(Cause::dns_failure) == Approx(18000).margin(1));
+    spec.resolvers[0].serve_stale = true;
+    FailoverModel stale(spec, 1);
+    CHECK(stale.run().failed() == 0);
+  }
+  SECTION("externalTrafficPolicy Local drops until the balancer marks the backends down") {
+    TwoRegionOptions o;
+    auto spec = two_region_spec(o);
+    spec.gateways[1].lb.traffic_policy = TrafficPolicy::local;
+    spec.gateways[1].lb.when_no_backend = NoBackendBehaviour::refuse;
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    CHECK(m.count(Cause::connect_timeout) > 0);
+    CHECK(m.count(Cause::connect_refused) > 0);
+    CHECK(model.balancer(1).backends_marked_down());
+    const auto* marked = m.log().first("backends_unhealthy");
+    REQUIRE(marked != nullptr);
+    // Check every 2 s, 3 failures: marked 4 to 6 s after the deletion.
+    CHECK((marked->time - (TimePoint::start() + 150_s)).seconds_f() >= 4.0);
+    CHECK((marked->time - (TimePoint::start() + 150_s)).seconds_f() <= 6.0);
+  }
+}
+
+TEST_CASE("Runs are deterministic: same seed, same fingerprint and numbers", "[failover][determinism]") {
+  TwoRegionOptions o;
+  o.client = "fortio-rnd";
+  auto spec = two_region_spec(o);
+  spec.faults[0].at = TimeSpec{100_s, 200_s};
+  FailoverModel a(spec, 11), b(spec, 11), c(spec, 12);
+  auto& ma = a.run();
+  auto& mb = b.run();
+  auto& mc = c.run();
+  CHECK(a.simulator().fingerprint() == b.simulator().fingerprint());
+  CHECK(ma.failed() == mb.failed());
+  CHECK(a.simulator().fingerprint() != c.simulator().fingerprint());
+  check_conservation(ma);
+  check_conservation(mc);
+}
+
+TEST_CASE("fortio pacing inside the model: catch-up, and -nocatchup skipping calls", "[failover][load]") {
+  TwoRegionOptions o;
+  SECTION("refused connections fail fast: all 30,000 calls go out") {
+    FailoverModel refused(two_region_spec(o), 1);
+    CHECK(refused.run().started() == 30000);
+  }
+  SECTION("3 s timeouts put the single connection behind; -nocatchup never sends the missed calls") {
+    o.fault_kind = FaultKind::gateway_blackholed;
+    auto spec = two_region_spec(o);
+    FailoverModel catchup(spec, 1);
+    const auto with_catchup = catchup.run().started();
+    spec.populations[0].fortio.catchup = false;
+    FailoverModel skip(spec, 1);
+    auto& m = skip.run();
+    // Each 3 s timeout restarts the schedule 3 s late: 299 of the 300 slots
+    // it covered are never used.
+    CHECK(static_cast<double>(m.started()) == Approx(30000.0 - 299.0 * static_cast<double>(m.failed())).margin(5));
+    CHECK(with_catchup > m.started());
+    check_conservation(m);
+  }
+}
