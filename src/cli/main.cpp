@@ -1,16 +1,38 @@
-// The drsim command-line tool (front end only: the work happens in the library).
+// The drsim command-line tool: a thin front end over the library.
+//
+//   drsim run MODEL [--seed N] [--replications R] [--threads T] [--set path=value]...
+//                   [--json | --format text|json|fortio|fortio-json] [--out DIR]
+//   drsim demo
+//
+// Exit codes: 0 ok, 2 bad model or bad arguments, 1 anything else.
 #include <drsim/drsim.hpp>
 
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace {
 
+constexpr const char* kUsage =
+    "usage: drsim run MODEL [options]\n"
+    "         --seed N            base seed (default 1)\n"
+    "         --replications R    independent replications (default 1)\n"
+    "         --threads T         worker threads (default: every core)\n"
+    "         --set PATH=VALUE    override a model value, e.g. gtm.ttl=30s (repeatable)\n"
+    "         --json              print the drsim.result/1 JSON document\n"
+    "         --format F          text (default), json, fortio (summary only), fortio-json\n"
+    "         --out DIR           write result.json, series.csv, events.csv to DIR\n"
+    "       drsim demo            a small demonstration of the engine\n"
+    "       drsim --version\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 int demo() {
-  // A small demonstration of the engine: three GTM-style probe nodes on their
-  // own phases, probing every 15 s for 5 simulated minutes.
+  // Three GTM-style probe nodes on their own phases, probing every 15 s for 5 simulated minutes.
   using namespace drsim::literals;
   drsim::Simulator sim{7};
   auto rng = sim.stream("demo/phases");
@@ -27,19 +49,87 @@ int demo() {
   sim.run_until(drsim::TimePoint::start() + 5_min);
   std::cout << "drsim " << drsim::version() << " engine demo: 3 probe nodes, 15s interval, 5m\n";
   for (int node = 0; node < 3; ++node) std::cout << "  node " << node << ": " << probes[node] << " probes\n";
-  std::cout << "  events executed: " << sim.executed_events() << ", fingerprint: " << std::hex
-            << sim.fingerprint() << std::dec << "\n";
+  std::cout << "  events executed: " << sim.executed_events() << "\n";
+  return 0;
+}
+
+long long parse_int(const std::string& flag, const std::string& v, long long lo, long long hi) {
+  try {
+    std::size_t pos = 0;
+    const long long x = std::stoll(v, &pos);
+    if (pos != v.size() || x < lo || x > hi) throw std::out_of_range(v);
+    return x;
+  } catch (const std::exception&) {
+    throw UsageError(flag + " expects a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                     ", found \"" + v + "\"");
+  }
+}
+
+int run_command(const std::vector<std::string>& args) {
+  std::string model, format = "text", out;
+  drsim::RunOptions opts;
+  std::vector<std::pair<std::string, std::string>> sets;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--seed") opts.seed = static_cast<std::uint64_t>(parse_int(a, value(), 0, INT64_MAX));
+    else if (a == "--replications") opts.replications = static_cast<int>(parse_int(a, value(), 1, 10'000'000));
+    else if (a == "--threads") opts.threads = static_cast<int>(parse_int(a, value(), 1, 4096));
+    else if (a == "--set") {
+      const std::string kv = value();
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError("--set expects PATH=VALUE, found \"" + kv + "\"");
+      sets.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    } else if (a == "--json") format = "json";
+    else if (a == "--format") {
+      format = value();
+      if (format != "text" && format != "json" && format != "fortio" && format != "fortio-json")
+        throw UsageError("--format expects text, json, fortio or fortio-json, found \"" + format + "\"");
+    } else if (a == "--out") out = value();
+    else if (!a.empty() && a[0] == '-') throw UsageError("unknown option " + a);
+    else if (model.empty()) model = a;
+    else throw UsageError("more than one model given: " + model + " and " + a);
+  }
+  if (model.empty()) throw UsageError("drsim run needs a model file");
+
+  auto scenario = drsim::Scenario::load(model);
+  for (const auto& [path, v] : sets) scenario.set(path, v);
+  const drsim::Result result = drsim::run(scenario, opts);
+  if (!out.empty()) result.write(out);
+  if (format == "json") std::cout << result.to_json() << "\n";
+  else if (format == "fortio-json") std::cout << result.fortio_json() << "\n";
+  else if (format == "fortio") std::cout << result.fortio_summary();
+  else std::cout << result.fortio_summary() << result.report();
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "demo") == 0) return demo();
-  if (argc >= 2 && (std::strcmp(argv[1], "--version") == 0)) {
-    std::cout << "drsim " << drsim::version() << "\n";
-    return 0;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+      std::cout << kUsage;
+      return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version") {
+      std::cout << "drsim " << drsim::version() << "\n";
+      return 0;
+    }
+    if (args[0] == "demo") return demo();
+    if (args[0] == "run") return run_command({args.begin() + 1, args.end()});
+    throw UsageError("unknown command \"" + args[0] + "\"");
+  } catch (const drsim::ModelError& e) {
+    std::cerr << "drsim: bad model: " << e.what() << "\n";
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "drsim: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "drsim: error: " << e.what() << "\n";
+    return 1;
   }
-  std::cerr << "usage: drsim demo | drsim --version\n";
-  return 2;
 }

@@ -50,6 +50,7 @@ inline ModelSpec two_region_spec(const TwoRegionOptions& o = {}) {
   ResolverParams res;
   res.name = "unbound";
   res.rotation = o.rotation;
+  res.warm = false;  // the cache phase is known: fetches at 0, TTL, 2 TTL, ... (fortio's calls land on them)
   s.resolvers = {res};
   PopulationSpec pop;
   pop.name = "fortio";

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "drsim/core/stats.hpp"
 #include "drsim/model/dns.hpp"
 
 using namespace drsim;
@@ -24,11 +25,31 @@ class FakeAuthority final : public Authority {
   Duration ttl() const override { return ttl_; }
 };
 TimePoint at(Duration d) { return TimePoint::start() + d; }
+/// A resolver whose cache starts empty, so the first query fetches.
+ResolverParams cold() {
+  ResolverParams p;
+  p.warm = false;
+  return p;
+}
 }  // namespace
+
+TEST_CASE("A warm resolver starts with the record cached at a random age", "[dns]") {
+  FakeAuthority auth;
+  RunningStats first_ttl;
+  for (std::uint64_t seed = 0; seed < 2000; ++seed) {
+    RecursiveResolver r(ResolverParams{}, auth, seed, 0);
+    const auto ttl = r.resolve(at(0_s)).ttl;
+    REQUIRE(ttl > Duration::zero());
+    REQUIRE(ttl <= 60_s);
+    first_ttl.add(ttl.seconds_f());
+  }
+  // Uniform on (0, 60]: mean 30 s, standard error 17.3 / sqrt(2000) = 0.39 s.
+  CHECK(first_ttl.mean() == Approx(30).margin(1.6));
+}
 
 TEST_CASE("A resolver caches the answer for the TTL and counts down", "[dns]") {
   FakeAuthority auth;
-  RecursiveResolver r(ResolverParams{}, auth, 1, 0);
+  RecursiveResolver r(cold(), auth, 1, 0);
   auto first = r.resolve(at(0_s));
   CHECK(first.ttl == 60_s);
   CHECK(r.resolve(at(20_s)).ttl == 40_s);
@@ -42,12 +63,12 @@ TEST_CASE("A resolver caches the answer for the TTL and counts down", "[dns]") {
 TEST_CASE("TTL clamps bound how long the resolver keeps an answer", "[dns]") {
   FakeAuthority auth;
   auth.ttl_ = 5_s;
-  ResolverParams p;
+  ResolverParams p = cold();
   p.min_ttl = 30_s;
   RecursiveResolver r(p, auth, 1, 0);
   CHECK(r.resolve(at(0_s)).ttl == 30_s);
   auth.ttl_ = 172800_s;
-  ResolverParams q;
+  ResolverParams q = cold();
   q.max_ttl = 7200_s;  // systemd-resolved's cap
   RecursiveResolver r2(q, auth, 1, 0);
   CHECK(r2.resolve(at(0_s)).ttl == 7200_s);
@@ -56,19 +77,19 @@ TEST_CASE("TTL clamps bound how long the resolver keeps an answer", "[dns]") {
 TEST_CASE("Record order rotates per reply when rrset-roundrobin is on", "[dns]") {
   FakeAuthority auth;
   SECTION("round robin alternates the first record") {
-    RecursiveResolver r(ResolverParams{}, auth, 1, 0);
+    RecursiveResolver r(cold(), auth, 1, 0);
     CHECK(r.resolve(at(0_s)).addresses[0] == 0);
     CHECK(r.resolve(at(1_s)).addresses[0] == 1);
     CHECK(r.resolve(at(2_s)).addresses[0] == 0);
   }
   SECTION("none keeps the authority's order") {
-    ResolverParams p;
+    ResolverParams p = cold();
     p.rotation = RecordRotation::none;
     RecursiveResolver r(p, auth, 1, 0);
     for (int i = 0; i < 5; ++i) CHECK(r.resolve(at(Duration::seconds(i))).addresses[0] == 0);
   }
   SECTION("random gives both orders") {
-    ResolverParams p;
+    ResolverParams p = cold();
     p.rotation = RecordRotation::random;
     RecursiveResolver r(p, auth, 1, 0);
     int zeros = 0;
@@ -80,7 +101,7 @@ TEST_CASE("Record order rotates per reply when rrset-roundrobin is on", "[dns]")
 
 TEST_CASE("Serve-stale answers from the expired cache when the GTM is unreachable", "[dns]") {
   FakeAuthority auth;
-  ResolverParams p;
+  ResolverParams p = cold();
   p.serve_stale = true;
   RecursiveResolver r(p, auth, 1, 0);
   r.resolve(at(0_s));
@@ -91,7 +112,7 @@ TEST_CASE("Serve-stale answers from the expired cache when the GTM is unreachabl
   CHECK(r.stale_served() == 1);
 
   SECTION("without serve-stale the lookup fails") {
-    RecursiveResolver plain(ResolverParams{}, auth, 1, 0);
+    RecursiveResolver plain(cold(), auth, 1, 0);
     auth.reachable = true;
     plain.resolve(at(0_s));
     auth.reachable = false;
@@ -101,7 +122,7 @@ TEST_CASE("Serve-stale answers from the expired cache when the GTM is unreachabl
 
 TEST_CASE("A TTL violator holds answers for the drawn time instead", "[dns]") {
   FakeAuthority auth;
-  ResolverParams p;
+  ResolverParams p = cold();
   p.violator_hold_s = Distribution::constant(900);
   RecursiveResolver r(p, auth, 1, 0);
   r.resolve(at(0_s));
@@ -112,7 +133,7 @@ TEST_CASE("A TTL violator holds answers for the drawn time instead", "[dns]") {
 
 TEST_CASE("Several caches behind one resolver expire independently", "[dns]") {
   FakeAuthority auth;
-  ResolverParams p;
+  ResolverParams p = cold();
   p.caches = 4;
   RecursiveResolver r(p, auth, 7, 0);
   for (int i = 0; i < 200; ++i) r.resolve(at(Duration::milliseconds(i * 100)));

@@ -41,6 +41,11 @@ struct ResolverParams {
   std::optional<Distribution> violator_hold_s;
   std::size_t caches = 1;                     // independent caches behind the address
   Duration lookup_latency = Duration::zero(); // client <-> resolver round trip
+  /// A shared resolver already holds the record when the run starts, fetched
+  /// at a random moment by someone else: its first expiry is U(0, TTL) away.
+  /// Off, the cache starts empty and the run's first query fetches (the
+  /// cache phase is then set by the client's first call).
+  bool warm = true;
 };
 
 /// What a client gets back from a lookup.
@@ -69,10 +74,15 @@ class RecursiveResolver {
     Cache& c = caches_.size() == 1 ? caches_[0] : caches_[rng_.below(caches_.size())];
     if (!c.valid || now >= c.expires) {
       if (auto fresh = authority_->query(rng_)) {
-        c.answer = *fresh;
-        c.valid = true;
         Duration hold = std::clamp(authority_->ttl(), p_.min_ttl, p_.max_ttl);
         if (p_.violator_hold_s) hold = std::max(hold, Duration::from_seconds(std::max(0.0, p_.violator_hold_s->sample(rng_))));
+        if (p_.warm && !c.used) {
+          // Fetched earlier by another user of this resolver: a uniform share of the hold is left.
+          hold = Duration::nanoseconds(static_cast<std::int64_t>(rng_.uniform01() * static_cast<double>(hold.ns())) + 1);
+        }
+        c.answer = *fresh;
+        c.valid = true;
+        c.used = true;
         c.expires = now + hold;
         ++fetches_;
       } else if (c.valid && p_.serve_stale) {
@@ -94,7 +104,7 @@ class RecursiveResolver {
     AddressList answer;
     TimePoint expires;
     bool valid = false;
-    std::uint64_t replies = 0;
+    bool used = false;
   };
 
   AddressList rotate(const AddressList& a) {

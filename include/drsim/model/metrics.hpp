@@ -45,6 +45,8 @@ class RunMetrics {
   /// address" (DNS failure).
   void record(TimePoint started, TimePoint ended, std::size_t region, Cause cause, bool to_faulty) {
     ++completed_;
+    if (completed_ == 1 || started < first_start_) first_start_ = started;
+    if (ended > last_completion_) last_completion_ = ended;
     ++by_cause_[static_cast<std::size_t>(cause)];
     latency_.record(ended - started);
     SeriesCell& c = cell(started, region);
@@ -73,6 +75,8 @@ class RunMetrics {
     return cells_[second * (regions_ + 1) + region];
   }
   [[nodiscard]] std::optional<TimePoint> first_failure() const { return first_failure_; }
+  [[nodiscard]] TimePoint first_start() const { return first_start_; }
+  [[nodiscard]] TimePoint last_completion() const { return last_completion_; }
   [[nodiscard]] std::optional<TimePoint> last_failure() const { return last_failure_; }
   EventLog& log() { return log_; }
   [[nodiscard]] const EventLog& log() const { return log_; }
@@ -129,6 +133,7 @@ class RunMetrics {
   std::uint64_t started_ = 0, completed_ = 0, attempts_ = 0;
   LatencyHistogram latency_;
   std::optional<TimePoint> first_failure_, last_failure_;
+  TimePoint first_start_, last_completion_;
   EventLog log_;
 };
 

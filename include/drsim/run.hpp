@@ -1,0 +1,94 @@
+// Running a scenario: replications across threads, and what comes back.
+//
+//   auto result = drsim::run(scenario, {.seed = 7, .replications = 100});
+//   std::cout << result.fortio_summary();
+//   result.replications().at("failed_pct").mean;
+//
+// Replication k runs with seed replication_seed(seed, k) whatever the thread
+// count, and results are gathered in replication order, so the output is the
+// same bytes with 1 thread or 8.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drsim/core/stats.hpp"
+#include "drsim/model/metrics.hpp"
+#include "drsim/scenario/scenario.hpp"
+
+namespace drsim {
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  int replications = 1;
+  int threads = 0;  // 0: every core
+};
+
+/// Replication 0's counts and headline figures.
+struct Summary {
+  std::uint64_t requests = 0;  // started
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t in_flight = 0;
+  std::uint64_t attempts = 0;
+  std::map<int, std::uint64_t> by_code;
+  std::map<std::string, std::uint64_t> by_cause;
+  Headline headline;
+  double duration_s = 0;    // first request to the last completion
+  double actual_qps = 0;
+  double latency_p50_s = 0, latency_p90_s = 0, latency_p99_s = 0, latency_p999_s = 0, latency_avg_s = 0, latency_max_s = 0;
+};
+
+class Result {
+ public:
+  [[nodiscard]] const Summary& summary() const { return summary_; }
+  /// Replication 0 in full: per-second series, events, latency histogram.
+  [[nodiscard]] const RunMetrics& metrics() const { return metrics_; }
+  /// Mean and 95 % Student-t interval of every headline figure over the replications.
+  [[nodiscard]] const std::map<std::string, ConfidenceInterval>& replications() const { return aggregates_; }
+  /// Each replication's figures, in replication order.
+  [[nodiscard]] const std::vector<std::map<std::string, double>>& per_replication() const { return figures_; }
+  [[nodiscard]] int replication_count() const { return static_cast<int>(figures_.size()); }
+  [[nodiscard]] std::uint64_t seed() const { return seed_; }
+  [[nodiscard]] const std::string& model_name() const { return model_; }
+  [[nodiscard]] const std::vector<std::string>& region_names() const { return regions_; }
+  [[nodiscard]] const std::vector<Assumption>& assumptions() const { return assumptions_; }
+
+  /// The drsim.result/1 document.
+  [[nodiscard]] std::string to_json(int indent = -1) const;
+  /// fortio's own summary text (RetCodes and latency percentiles).
+  [[nodiscard]] std::string fortio_summary() const;
+  /// fortio's JSON shape (RetCodes, DurationHistogram, ActualQPS).
+  [[nodiscard]] std::string fortio_json() const;
+  /// Headline figures and the assumptions behind them, for people.
+  [[nodiscard]] std::string report() const;
+  [[nodiscard]] std::string series_csv() const;
+  [[nodiscard]] std::string events_csv() const;
+  /// Writes result.json, series.csv and events.csv into `dir`: each file
+  /// appears complete or not at all.
+  void write(const std::string& dir) const;
+
+ private:
+  friend Result run(const Scenario&, const RunOptions&);
+  Summary summary_;
+  RunMetrics metrics_;
+  std::map<std::string, ConfidenceInterval> aggregates_;
+  std::vector<std::map<std::string, double>> figures_;
+  std::uint64_t seed_ = 0;
+  std::string model_;
+  std::vector<std::string> regions_;
+  std::vector<Assumption> assumptions_;
+  std::vector<std::string> warnings_;
+  std::vector<std::string> notes_;
+};
+
+/// Runs the scenario's replications and gathers the result.
+Result run(const Scenario& scenario, const RunOptions& options = {});
+
+/// The figures one replication contributes (names used in JSON, sweeps and solvers).
+std::map<std::string, double> headline_figures(const RunMetrics& m);
+
+}  // namespace drsim

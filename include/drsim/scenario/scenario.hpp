@@ -1,0 +1,64 @@
+// A scenario: a model file (JSON) with its overrides, and the typed model
+// built from it.
+//
+//   auto sc = drsim::Scenario::load("models/asm-gtm-drill.json");
+//   sc.set("gtm.ttl", "30s");                      // the fixed override paths
+//   sc.set("regions.region-2.gateway.address", "\"203.0.113.9\"");  // arrays by name
+//
+// Every value is checked when loaded or set; a problem raises ModelError
+// naming the file, the JSON path, what was expected and what was found.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "drsim/model/failover_model.hpp"
+#include "drsim/scenario/model_error.hpp"
+
+namespace drsim {
+
+/// A headline assumption the result states ("client: fortio-first (...)").
+struct Assumption {
+  std::string key;
+  std::string value;
+};
+
+class Scenario {
+ public:
+  /// Reads and checks a model file.
+  static Scenario load(const std::string& path);
+  /// Checks a model given as JSON text; `name` stands for the file in errors.
+  static Scenario from_json(const std::string& text, const std::string& name = "<string>");
+
+  /// Overrides one value by dotted path; arrays are entered by element name
+  /// ("regions.region-2.gateway.replicas"). `value` is JSON ("4", "true",
+  /// "\"x\"") or, failing that, a plain string ("30s", "100/s").
+  Scenario& set(const std::string& path, const std::string& value);
+
+  [[nodiscard]] const ModelSpec& spec() const { return spec_; }
+  [[nodiscard]] const nlohmann::json& document() const { return doc_; }
+  [[nodiscard]] std::string to_json(int indent = 2) const { return doc_.dump(indent); }
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+  [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
+  [[nodiscard]] const std::vector<Assumption>& assumptions() const { return assumptions_; }
+  [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
+  /// Names of the regions, in model order (series columns).
+  [[nodiscard]] std::vector<std::string> region_names() const;
+
+ private:
+  Scenario() = default;
+  void rebuild();
+
+  nlohmann::json doc_;
+  std::string file_;
+  std::string name_;
+  ModelSpec spec_;
+  std::vector<std::string> notes_;
+  std::vector<Assumption> assumptions_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace drsim

@@ -1,0 +1,229 @@
+// Result outputs: the drsim.result/1 JSON, fortio's text and JSON shapes,
+// the human report, CSV series and events, and atomic writing to a folder.
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "drsim/run.hpp"
+
+namespace drsim {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+/// Rounds to 6 significant decimals so JSON output is stable and readable.
+double tidy(double x) { return std::round(x * 1e6) / 1e6; }
+
+std::string fmt(const char* f, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, x);
+  return buf;
+}
+
+ordered_json optional_number(const std::optional<double>& v) { return v ? ordered_json(tidy(*v)) : ordered_json(nullptr); }
+
+}  // namespace
+
+std::string Result::to_json(int indent) const {
+  ordered_json j;
+  j["schema"] = "drsim.result/1";
+  j["model"] = model_;
+  j["seed"] = seed_;
+  const Summary& s = summary_;
+  ordered_json sum;
+  sum["requests"] = s.requests;
+  sum["ok"] = s.ok;
+  sum["failed"] = s.failed;
+  sum["in_flight"] = s.in_flight;
+  sum["failed_pct"] = tidy(s.headline.failed_pct);
+  ordered_json codes = ordered_json::object();
+  for (const auto& [code, n] : s.by_code) codes[std::to_string(code)] = n;
+  sum["by_code"] = codes;
+  ordered_json causes = ordered_json::object();
+  for (const auto& [cause, n] : s.by_cause)
+    if (cause != "ok") causes[cause] = n;
+  sum["by_cause"] = causes;
+  sum["attempts"] = s.attempts;
+  sum["fault_at_s"] = optional_number(s.headline.fault_at_s);
+  sum["time_to_detect_s"] = optional_number(s.headline.time_to_detect_s);
+  sum["time_to_answer_change_s"] = optional_number(s.headline.time_to_answer_change_s);
+  sum["time_to_drain_s"] = optional_number(s.headline.time_to_drain_s);
+  if (s.headline.failure_window_start_s && s.headline.failure_window_end_s)
+    sum["failure_window_s"] = {tidy(*s.headline.failure_window_start_s), tidy(*s.headline.failure_window_end_s)};
+  else
+    sum["failure_window_s"] = nullptr;
+  ordered_json share = ordered_json::object();
+  for (std::size_t r = 0; r < regions_.size() && r < s.headline.ok_share_by_region.size(); ++r)
+    share[regions_[r]] = tidy(s.headline.ok_share_by_region[r]);
+  sum["ok_share_by_region"] = share;
+  sum["latency_s"] = {{"avg", tidy(s.latency_avg_s)}, {"p50", tidy(s.latency_p50_s)}, {"p90", tidy(s.latency_p90_s)},
+                      {"p99", tidy(s.latency_p99_s)}, {"p99.9", tidy(s.latency_p999_s)}, {"max", tidy(s.latency_max_s)}};
+  sum["actual_qps"] = tidy(s.actual_qps);
+  j["summary"] = sum;
+  if (figures_.size() > 1) {
+    ordered_json reps;
+    reps["n"] = figures_.size();
+    for (const auto& [name, ci] : aggregates_)
+      reps[name] = {{"mean", tidy(ci.mean)}, {"ci95", {tidy(ci.lo), tidy(ci.hi)}}, {"n", ci.n}};
+    j["replications"] = reps;
+  }
+  ordered_json as = ordered_json::object();
+  for (const auto& a : assumptions_) as[a.key] = a.value;
+  j["assumptions"] = as;
+  j["notes"] = notes_;
+  j["warnings"] = warnings_;
+  return j.dump(indent);
+}
+
+std::string Result::fortio_summary() const {
+  const Summary& s = summary_;
+  std::ostringstream o;
+  const auto& lat = metrics_.latency();
+  const double total = static_cast<double>(std::max<std::uint64_t>(1, s.ok + s.failed));
+  o << "Aggregated Function Time : count " << (s.ok + s.failed) << " avg " << fmt("%.9g", s.latency_avg_s) << " +/- "
+    << "n/a min " << fmt("%.9g", static_cast<double>(lat.min_ns()) * 1e-9) << " max " << fmt("%.9g", s.latency_max_s)
+    << "\n";
+  for (double q : {0.50, 0.75, 0.90, 0.99, 0.999})
+    o << "# target " << fmt("%g", q * 100) << "% " << fmt("%.6g", static_cast<double>(lat.quantile_ns(q)) * 1e-9) << "\n";
+  for (const auto& [code, n] : s.by_code) {
+    char line[96];
+    std::snprintf(line, sizeof line, "Code %3d : %llu (%.1f %%)\n", code, static_cast<unsigned long long>(n),
+                  100.0 * static_cast<double>(n) / total);
+    o << line;
+  }
+  o << "All done " << (s.ok + s.failed) << " calls (plus 0 warmup) " << fmt("%.3f", s.latency_avg_s * 1e3) << " ms avg, "
+    << fmt("%.1f", s.actual_qps) << " qps\n";
+  return o.str();
+}
+
+std::string Result::fortio_json() const {
+  const Summary& s = summary_;
+  const auto& lat = metrics_.latency();
+  ordered_json j;
+  j["RunType"] = "HTTP";
+  j["Labels"] = "drsim prediction: " + model_;
+  j["ActualQPS"] = tidy(s.actual_qps);
+  j["ActualDuration"] = static_cast<std::int64_t>(std::llround(s.duration_s * 1e9));
+  ordered_json hist;
+  hist["Count"] = s.ok + s.failed;
+  hist["Min"] = tidy(static_cast<double>(lat.min_ns()) * 1e-9);
+  hist["Max"] = tidy(s.latency_max_s);
+  hist["Sum"] = tidy(s.latency_avg_s * static_cast<double>(s.ok + s.failed));
+  hist["Avg"] = tidy(s.latency_avg_s);
+  ordered_json data = ordered_json::array();
+  lat.for_each_bucket([&](std::uint64_t lo, std::uint64_t hi, std::uint64_t count) {
+    data.push_back({{"Start", tidy(static_cast<double>(lo) * 1e-9)}, {"End", tidy(static_cast<double>(hi) * 1e-9)},
+                    {"Count", count}});
+  });
+  hist["Data"] = data;
+  ordered_json pct = ordered_json::array();
+  for (double q : {50.0, 75.0, 90.0, 99.0, 99.9})
+    pct.push_back({{"Percentile", q}, {"Value", tidy(static_cast<double>(lat.quantile_ns(q / 100)) * 1e-9)}});
+  hist["Percentiles"] = pct;
+  j["DurationHistogram"] = hist;
+  ordered_json codes = ordered_json::object();
+  for (const auto& [code, n] : s.by_code) codes[std::to_string(code)] = n;
+  j["RetCodes"] = codes;
+  return j.dump(2);
+}
+
+std::string Result::report() const {
+  const Summary& s = summary_;
+  const Headline& h = s.headline;
+  std::ostringstream o;
+  o << "\n== drsim: " << model_ << " (seed " << seed_ << ", replication 0 of " << figures_.size() << ")\n";
+  o << "requests " << s.requests << ", ok " << s.ok << ", failed " << s.failed << " (" << fmt("%.2f", h.failed_pct)
+    << " %), in flight " << s.in_flight << "\n";
+  for (const auto& [cause, n] : s.by_cause)
+    if (cause != "ok" && n) o << "  " << cause << ": " << n << "\n";
+  if (h.fault_at_s) o << "fault at             " << fmt("%.2f", *h.fault_at_s) << " s\n";
+  if (h.time_to_detect_s) o << "time to detect       " << fmt("%.2f", *h.time_to_detect_s) << " s (GTM judged the address unhealthy)\n";
+  if (h.time_to_answer_change_s) o << "answer changed after " << fmt("%.2f", *h.time_to_answer_change_s) << " s\n";
+  if (h.failure_window_start_s && h.failure_window_end_s)
+    o << "failure window       " << fmt("%.2f", *h.failure_window_start_s) << " s .. " << fmt("%.2f", *h.failure_window_end_s)
+      << " s (" << fmt("%.1f", *h.failure_window_end_s - *h.failure_window_start_s) << " s)\n";
+  if (h.time_to_drain_s) o << "time to drain        " << fmt("%.1f", *h.time_to_drain_s) << " s (99 % of new requests on healthy gateways)\n";
+  o << "ok share by region  ";
+  for (std::size_t r = 0; r < regions_.size() && r < h.ok_share_by_region.size(); ++r)
+    o << " " << regions_[r] << " " << fmt("%.1f", 100 * h.ok_share_by_region[r]) << " %";
+  o << "\n";
+  if (figures_.size() > 1) {
+    o << "over " << figures_.size() << " replications (mean, 95 % interval):\n";
+    for (const char* k : {"failed_pct", "time_to_detect_s", "failure_window_s", "time_to_drain_s"}) {
+      auto it = aggregates_.find(k);
+      if (it == aggregates_.end()) continue;
+      o << "  " << k << ": " << fmt("%.3f", it->second.mean) << " [" << fmt("%.3f", it->second.lo) << ", "
+        << fmt("%.3f", it->second.hi) << "]\n";
+    }
+  }
+  o << "assumptions:\n";
+  for (const auto& a : assumptions_) o << "  " << a.key << ": " << a.value << "\n";
+  for (const auto& w : warnings_) o << "warning: " << w << "\n";
+  return o.str();
+}
+
+std::string Result::series_csv() const {
+  std::ostringstream o;
+  o << "second,region,sent,ok";
+  for (std::size_t c = 1; c < kCauseCount; ++c) o << "," << cause_name(static_cast<Cause>(c));
+  o << ",to_faulty\n";
+  const RunMetrics& m = metrics_;
+  for (std::size_t s = 0; s < m.seconds(); ++s) {
+    for (std::size_t r = 0; r <= m.regions(); ++r) {
+      const SeriesCell& c = m.at(s, r);
+      if (r == m.regions() && c.sent == 0) continue;  // the "no address" column only when used
+      o << s << "," << (r < regions_.size() ? regions_[r] : std::string("none")) << "," << c.sent;
+      for (std::size_t k = 0; k < kCauseCount; ++k) o << "," << c.by_cause[k];
+      o << "," << c.to_faulty << "\n";
+    }
+  }
+  return o.str();
+}
+
+std::string Result::events_csv() const {
+  auto quote = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::ostringstream o;
+  o << "time_s,component,event,detail\n";
+  for (const auto& e : metrics_.log().events())
+    o << fmt("%.6f", e.time.seconds_f()) << "," << quote(e.component) << "," << e.kind << "," << quote(e.detail) << "\n";
+  return o.str();
+}
+
+void Result::write(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  const std::pair<const char*, std::string> files[] = {
+      {"series.csv", series_csv()}, {"events.csv", events_csv()}, {"result.json", to_json(2) + "\n"}};
+  // Write every file under a temporary name first, then rename: a reader
+  // never sees a half-written file, and result.json (renamed last) marks a
+  // complete set.
+  std::vector<fs::path> temps;
+  try {
+    for (const auto& [name, text] : files) {
+      const fs::path tmp = fs::path(dir) / (std::string(".") + name + ".tmp");
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << text;
+      out.close();
+      if (!out) throw std::runtime_error("cannot write " + tmp.string());
+      temps.push_back(tmp);
+    }
+    for (std::size_t i = 0; i < temps.size(); ++i) fs::rename(temps[i], fs::path(dir) / files[i].first);
+  } catch (...) {
+    for (const auto& t : temps) {
+      std::error_code ec;
+      fs::remove(t, ec);
+    }
+    throw;
+  }
+}
+
+}  // namespace drsim

@@ -1,0 +1,120 @@
+#include "drsim/run.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "drsim/model/failover_model.hpp"
+
+namespace drsim {
+
+std::map<std::string, double> headline_figures(const RunMetrics& m) {
+  std::map<std::string, double> f;
+  const Headline h = m.headline();
+  f["requests"] = static_cast<double>(m.started());
+  f["failed"] = static_cast<double>(m.failed());
+  f["failed_pct"] = h.failed_pct;
+  const double completed = static_cast<double>(std::max<std::uint64_t>(1, m.completed()));
+  f["refused_pct"] = 100.0 * static_cast<double>(m.count(Cause::connect_refused)) / completed;
+  f["timeout_pct"] = 100.0 * static_cast<double>(m.count(Cause::connect_timeout) + m.count(Cause::read_timeout)) / completed;
+  f["throttled_pct"] = 100.0 * static_cast<double>(m.count(Cause::http_429)) / completed;
+  f["code_503_pct"] = 100.0 * static_cast<double>(m.count(Cause::http_503)) / completed;
+  if (h.time_to_detect_s) f["time_to_detect_s"] = *h.time_to_detect_s;
+  if (h.time_to_answer_change_s) f["time_to_answer_change_s"] = *h.time_to_answer_change_s;
+  if (h.time_to_drain_s) f["time_to_drain_s"] = *h.time_to_drain_s;
+  if (h.failure_window_start_s && h.failure_window_end_s)
+    f["failure_window_s"] = *h.failure_window_end_s - *h.failure_window_start_s;
+  if (h.fault_at_s) f["fault_at_s"] = *h.fault_at_s;
+  f["latency_p99_s"] = static_cast<double>(m.latency().quantile_ns(0.99)) * 1e-9;
+  return f;
+}
+
+namespace {
+
+Summary summarize(const RunMetrics& m) {
+  Summary s;
+  s.requests = m.started();
+  s.ok = m.ok();
+  s.failed = m.failed();
+  s.in_flight = m.in_flight();
+  s.attempts = m.attempts();
+  for (std::size_t c = 0; c < kCauseCount; ++c) {
+    const auto cause = static_cast<Cause>(c);
+    const std::uint64_t n = m.count(cause);
+    s.by_cause[std::string(cause_name(cause))] = n;
+    if (n) s.by_code[fortio_code(cause)] += n;
+  }
+  s.headline = m.headline();
+  const auto& lat = m.latency();
+  s.latency_p50_s = static_cast<double>(lat.quantile_ns(0.50)) * 1e-9;
+  s.latency_p90_s = static_cast<double>(lat.quantile_ns(0.90)) * 1e-9;
+  s.latency_p99_s = static_cast<double>(lat.quantile_ns(0.99)) * 1e-9;
+  s.latency_p999_s = static_cast<double>(lat.quantile_ns(0.999)) * 1e-9;
+  s.latency_avg_s = lat.mean_ns() * 1e-9;
+  s.latency_max_s = static_cast<double>(lat.max_ns()) * 1e-9;
+  if (m.last_completion() > m.first_start()) {
+    s.duration_s = (m.last_completion() - m.first_start()).seconds_f();
+    s.actual_qps = static_cast<double>(m.completed()) / s.duration_s;
+  }
+  return s;
+}
+
+}  // namespace
+
+Result run(const Scenario& scenario, const RunOptions& options) {
+  if (options.replications < 1) throw std::invalid_argument("replications must be >= 1");
+  const int n = options.replications;
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::min(threads, n);
+
+  Result result;
+  result.figures_.resize(static_cast<std::size_t>(n));
+  std::atomic<int> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    for (;;) {
+      const int k = next.fetch_add(1);
+      if (k >= n) return;
+      try {
+        ModelSpec spec = scenario.spec();
+        if (k > 0) spec.log_events = false;  // only replication 0's log is reported
+        FailoverModel model(spec, replication_seed(options.seed, static_cast<std::uint64_t>(k)));
+        RunMetrics& m = model.run();
+        result.figures_[static_cast<std::size_t>(k)] = headline_figures(m);
+        if (k == 0) result.metrics_ = std::move(m);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next.store(n);
+      }
+    }
+  };
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+
+  // Aggregate in replication order: the same numbers whatever the threads did.
+  std::map<std::string, RunningStats> stats;
+  for (const auto& f : result.figures_)
+    for (const auto& [k, v] : f) stats[k].add(v);
+  for (const auto& [k, s] : stats) result.aggregates_[k] = t_interval(s, 0.95);
+
+  result.summary_ = summarize(result.metrics_);
+  result.seed_ = options.seed;
+  result.model_ = scenario.name();
+  result.regions_ = scenario.region_names();
+  result.assumptions_ = scenario.assumptions();
+  result.warnings_ = scenario.warnings();
+  result.notes_ = scenario.notes();
+  return result;
+}
+
+}  // namespace drsim
