@@ -1,0 +1,160 @@
+// `drsim run` as a user meets it: bad models, determinism, threads, outputs.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "cli_runner.hpp"
+
+using drsim::testing::drsim_cli;
+using drsim::testing::source_path;
+
+namespace {
+const std::string kDrill = source_path("models/asm-gtm-drill.json");
+std::string bad(const std::string& name) { return source_path("tests/models/bad/" + name); }
+}  // namespace
+
+TEST_CASE("A bad model exits 2 with a message naming the file and the JSON path", "[cli]") {
+  struct Case {
+    const char* file;
+    const char* path;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"syntax_error.json", "line 53, column", "valid JSON"},
+      {"wrong_type.json", "gtm.health_check.failures", "found string \"three\""},
+      {"bad_unit.json", "gtm.health_check.interval", "unknown unit"},
+      {"negative_duration.json", "gtm.ttl", "(negative)"},
+      {"zero_capacity.json", "clients[0].load.connections", "connections >= 1"},
+      {"share_above_1.json", "gtm.health_check.rule.failing_share_above", "between 0 and 1"},
+      {"unknown_field.json", "gtm.health_check.intervall", "did you mean \"interval\""},
+      {"missing_reference.json", "faults[0].target", "\"cluster-3\", which does not exist"},
+      {"missing_region.json", "gtm.pools.primary[1]", "\"region-3\", which does not exist"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.file);
+    const auto r = drsim_cli("run " + bad(c.file));
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains(c.file) && Catch::Contains(c.path) && Catch::Contains(c.says));
+  }
+}
+
+TEST_CASE("Bad overrides exit 2 and name the override path", "[cli]") {
+  SECTION("an unknown field") {
+    const auto r = drsim_cli("run " + kDrill + " --set gtm.health_check.intervall=30s");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("gtm.health_check.intervall") && Catch::Contains("did you mean \"interval\""));
+  }
+  SECTION("an array element that does not exist") {
+    const auto r = drsim_cli("run " + kDrill + " --set regions.region-9.gateway.address=x");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("regions.region-9") && Catch::Contains("region-1, region-2"));
+  }
+  SECTION("a path through a value") {
+    const auto r = drsim_cli("run " + kDrill + " --set gtm.ttl.seconds=5");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("bad override path"));
+  }
+  SECTION("a number where a duration is expected") {
+    const auto r = drsim_cli("run " + kDrill + " --set gtm.ttl=30");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("gtm.ttl") && Catch::Contains("found number 30"));
+  }
+  SECTION("a missing file") {
+    const auto r = drsim_cli("run /nonexistent/model.json");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("/nonexistent/model.json"));
+  }
+}
+
+TEST_CASE("The same seed gives the same bytes, another seed other numbers", "[cli][determinism]") {
+  const auto a = drsim_cli("run " + kDrill + " --seed 3 --replications 8 --json");
+  const auto b = drsim_cli("run " + kDrill + " --seed 3 --replications 8 --json");
+  const auto c = drsim_cli("run " + kDrill + " --seed 4 --replications 8 --json");
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out == b.out);
+  CHECK(a.out != c.out);
+}
+
+TEST_CASE("One thread or every core: the same bytes", "[cli][determinism]") {
+  const auto one = drsim_cli("run " + kDrill + " --replications 16 --threads 1 --json");
+  const auto many = drsim_cli("run " + kDrill + " --replications 16 --threads 8 --json");
+  REQUIRE(one.exit_code == 0);
+  CHECK(one.out == many.out);
+}
+
+TEST_CASE("--json prints the drsim.result/1 document with consistent counts", "[cli]") {
+  const auto r = drsim_cli("run " + kDrill + " --replications 4 --json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["schema"] == "drsim.result/1");
+  const auto& s = j["summary"];
+  CHECK(s["requests"].get<long>() == s["ok"].get<long>() + s["failed"].get<long>() + s["in_flight"].get<long>());
+  long by_code = 0;
+  for (const auto& [code, n] : s["by_code"].items()) by_code += n.get<long>();
+  CHECK(by_code == s["ok"].get<long>() + s["failed"].get<long>());
+  CHECK(j["replications"]["n"] == 4);
+  CHECK(j["replications"]["failed_pct"]["ci95"].size() == 2);
+  CHECK(s["failure_window_s"].size() == 2);
+}
+
+TEST_CASE("--format fortio-json has fortio's shape", "[cli]") {
+  const auto r = drsim_cli("run " + kDrill + " --format fortio-json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.contains("RetCodes"));
+  CHECK(j["DurationHistogram"]["Percentiles"].size() == 5);
+  CHECK(j["ActualQPS"].get<double>() == Approx(100).margin(1));
+}
+
+TEST_CASE("--out writes complete files, and a failing run leaves none", "[cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("drsim-out-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  SECTION("a good run") {
+    const auto r = drsim_cli("run " + kDrill + " --out " + dir.string());
+    REQUIRE(r.exit_code == 0);
+    CHECK(fs::exists(dir / "result.json"));
+    CHECK(fs::exists(dir / "series.csv"));
+    CHECK(fs::exists(dir / "events.csv"));
+    for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string()[0] != '.');
+    CHECK_NOTHROW(nlohmann::json::parse(std::ifstream(dir / "result.json")));
+  }
+  SECTION("a bad override") {
+    const auto r = drsim_cli("run " + kDrill + " --set gtm.ttl=-5s --out " + dir.string());
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(fs::exists(dir / "result.json"));
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("The cached-rr drill fails exactly half the calls after the deletion", "[cli][drill]") {
+  const auto r = drsim_cli("run " + source_path("models/asm-gtm-drill-cached-rr.json") + " --json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const double fault_at = j["summary"]["fault_at_s"].get<double>();
+  // fortio sends call i at i x 10 ms: the calls at or after the deletion are
+  // 30,000 - ceil(fault_at x 100); cached-rr alternates over the two cached
+  // addresses, so half of them (+-1) hit the deleted gateway.
+  const double after = 30000 - std::ceil(fault_at * 100);
+  CHECK(j["summary"]["by_code"]["-1"].get<double>() == Approx(after / 2).margin(1));
+}
+
+TEST_CASE("Over replications the drill's -1 share lands in the seed's 14 +- 3 %", "[cli][drill][slow]") {
+  const auto r = drsim_cli("run " + kDrill + " --replications 400 --json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const double mean = j["replications"]["failed_pct"]["mean"].get<double>();
+  CHECK(mean > 11.0);
+  CHECK(mean < 17.0);
+  // The mechanism: half the calls fail for detection + the remaining TTL.
+  const double detect = j["replications"]["time_to_detect_s"]["mean"].get<double>();
+  const double window = j["replications"]["failure_window_s"]["mean"].get<double>();
+  CHECK(window == Approx(detect + 30).margin(3));          // mean remaining TTL = 60 / 2
+  CHECK(mean == Approx(100 * 0.5 * window / 300).margin(0.3));
+}
