@@ -88,7 +88,7 @@ TEST_CASE("One thread or every core: the same bytes", "[cli][determinism]") {
   CHECK(one.out == many.out);
 }
 
-TEST_CASE("--json prints the drsim.result/1 document with consistent counts", "[cli]") {
+TEST_CASE("The JSON output (--json) is the drsim.result/1 document with consistent counts", "[cli]") {
   const auto r = drsim_cli("run " + kDrill + " --replications 4 --json");
   REQUIRE(r.exit_code == 0);
   const auto j = nlohmann::json::parse(r.out);
@@ -103,7 +103,7 @@ TEST_CASE("--json prints the drsim.result/1 document with consistent counts", "[
   CHECK(s["failure_window_s"].size() == 2);
 }
 
-TEST_CASE("--format fortio-json has fortio's shape", "[cli]") {
+TEST_CASE("The fortio-json format has fortio's shape", "[cli]") {
   const auto r = drsim_cli("run " + kDrill + " --format fortio-json");
   REQUIRE(r.exit_code == 0);
   const auto j = nlohmann::json::parse(r.out);
@@ -112,7 +112,7 @@ TEST_CASE("--format fortio-json has fortio's shape", "[cli]") {
   CHECK(j["ActualQPS"].get<double>() == Approx(100).margin(1));
 }
 
-TEST_CASE("--out writes complete files, and a failing run leaves none", "[cli]") {
+TEST_CASE("Writing to a folder (--out) gives complete files, and a failing run leaves none", "[cli]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("drsim-out-" + std::to_string(::getpid()));
   fs::remove_all(dir);
