@@ -1,0 +1,123 @@
+// Alert rules of the form "metric op threshold for duration", evaluated the
+// way Prometheus evaluates an alerting rule with a `for` clause:
+//   - at each evaluation the condition holds or not (no data never holds);
+//   - the first evaluation where it holds makes the alert pending, with
+//     active_at = that evaluation's time;
+//   - it fires at the first evaluation where it still holds and
+//     now - active_at >= for (at once when `for` is zero);
+//   - the first evaluation where it no longer holds resolves a firing alert
+//     and silently drops a pending one.
+// So with per-second evaluation, "> 10 for 60s" fires after 61 consecutive
+// breaching evaluations, 60 s after the first, and a breach of exactly 60
+// evaluations never fires.
+//
+// Series of per-second values (throttled requests per second, 5xx rate, ...)
+// are evaluated at the end of each bin, when the bin's value is complete.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "drsim/core/stats.hpp"
+#include "drsim/core/time.hpp"
+
+namespace drsim {
+
+/// The comparison of an alert expression (`metric op threshold`).
+enum class Comparison : std::uint8_t { greater, greater_equal, less, less_equal, equal, not_equal };
+
+/// `metric op threshold for for_duration`, e.g. throttled rate > 10 for 60 s.
+struct AlertRule {
+  Comparison op = Comparison::greater;
+  double threshold = 0;
+  Duration for_duration;  ///< Prometheus `for`: how long the condition must hold before firing
+
+  /// Whether `value` breaches the rule; NaN (no data) never does.
+  [[nodiscard]] bool breached_by(double value) const {
+    if (std::isnan(value)) return false;
+    switch (op) {
+      case Comparison::greater: return value > threshold;
+      case Comparison::greater_equal: return value >= threshold;
+      case Comparison::less: return value < threshold;
+      case Comparison::less_equal: return value <= threshold;
+      case Comparison::equal: return value == threshold;
+      case Comparison::not_equal: return value != threshold;
+    }
+    return false;
+  }
+};
+
+enum class AlertState : std::uint8_t { inactive, pending, firing };
+
+/// One firing of an alert: from the first breaching evaluation to the first
+/// evaluation that no longer breaches.
+struct AlertEpisode {
+  TimePoint active_at;                       ///< first breaching evaluation (start of pending)
+  TimePoint fired_at;                        ///< when it began firing
+  TimePoint resolved_at = TimePoint::max();  ///< max(): still firing at the last evaluation
+
+  [[nodiscard]] bool resolved() const { return resolved_at != TimePoint::max(); }
+  friend bool operator==(const AlertEpisode&, const AlertEpisode&) = default;
+};
+
+/// What one evaluation changed.
+enum class AlertTransition : std::uint8_t { none, fired, resolved };
+
+/// Evaluates one rule evaluation by evaluation, keeping its state and the
+/// episodes it has fired. Evaluations must come in increasing time.
+class AlertEvaluator {
+ public:
+  explicit AlertEvaluator(AlertRule rule) : rule_(rule) {}
+
+  AlertTransition evaluate(TimePoint now, double value) {
+    if (!rule_.breached_by(value)) {
+      const bool was_firing = state_ == AlertState::firing;
+      state_ = AlertState::inactive;
+      if (!was_firing) return AlertTransition::none;
+      episodes_.back().resolved_at = now;
+      return AlertTransition::resolved;
+    }
+    if (state_ == AlertState::inactive) {
+      state_ = AlertState::pending;
+      active_at_ = now;
+    }
+    if (state_ == AlertState::pending && now - active_at_ >= rule_.for_duration) {
+      state_ = AlertState::firing;
+      episodes_.push_back({active_at_, now, TimePoint::max()});
+      return AlertTransition::fired;
+    }
+    return AlertTransition::none;
+  }
+
+  [[nodiscard]] AlertState state() const { return state_; }
+  /// Start of the current pending or firing period (meaningless when inactive).
+  [[nodiscard]] TimePoint active_at() const { return active_at_; }
+  [[nodiscard]] const std::vector<AlertEpisode>& episodes() const { return episodes_; }
+  [[nodiscard]] const AlertRule& rule() const { return rule_; }
+
+ private:
+  AlertRule rule_;
+  AlertState state_ = AlertState::inactive;
+  TimePoint active_at_;
+  std::vector<AlertEpisode> episodes_;
+};
+
+/// Evaluates `rule` over values[i] covering [first + i x step, first + (i+1) x step),
+/// each at the end of its bin. Returns the episodes in order; the last one is
+/// unresolved if it still fires at the end of the series.
+inline std::vector<AlertEpisode> evaluate_alert(const AlertRule& rule, std::span<const double> values, Duration step,
+                                                TimePoint first = TimePoint::start()) {
+  AlertEvaluator evaluator(rule);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    evaluator.evaluate(first + step * static_cast<std::int64_t>(i + 1), values[i]);
+  return evaluator.episodes();
+}
+
+/// The same over a TimeSeries (bins from t = 0).
+inline std::vector<AlertEpisode> evaluate_alert(const AlertRule& rule, const TimeSeries& series) {
+  return evaluate_alert(rule, series.values(), series.bin_width());
+}
+
+}  // namespace drsim
