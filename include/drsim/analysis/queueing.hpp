@@ -37,8 +37,8 @@ inline double erlang_c(int servers, double offered_load) {
 /// An M/M/c queue and its steady-state measures.
 struct MMcQueue {
   int servers = 1;
-  double offered_load = 0;      ///< a = lambda x E[S], in Erlangs
-  Duration mean_service_time;   ///< E[S]
+  double offered_load = 0;     ///< a = lambda x E[S], in Erlangs
+  Duration mean_service_time;  ///< E[S]
 
   /// The queue whose servers are busy a fraction `utilisation` of the time.
   static MMcQueue at_utilisation(int servers, double utilisation, Duration mean_service_time) {

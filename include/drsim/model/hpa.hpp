@@ -61,15 +61,15 @@ enum class PodPhase : std::uint8_t { pending, running, failed };
 /// What the controller knows about one pod of the target at a sync: its
 /// status (phase, Ready condition, start time) and its metrics-server sample.
 struct HpaPodSample {
-  CpuQuantity request;              ///< sum of the containers' CPU requests
-  CpuQuantity usage;                ///< CPU over the metric window (meaningful when has_metric)
-  bool has_metric = true;           ///< metrics-server returned a sample for the pod
-  bool ready = true;                ///< Ready condition status
+  CpuQuantity request;     ///< sum of the containers' CPU requests
+  CpuQuantity usage;       ///< CPU over the metric window (meaningful when has_metric)
+  bool has_metric = true;  ///< metrics-server returned a sample for the pod
+  bool ready = true;       ///< Ready condition status
   PodPhase phase = PodPhase::running;
-  bool terminating = false;         ///< deletionTimestamp set
-  TimePoint start_time;             ///< status.startTime
-  TimePoint ready_transition_time;  ///< Ready condition lastTransitionTime
-  TimePoint metric_timestamp;       ///< end of the metric window
+  bool terminating = false;                        ///< deletionTimestamp set
+  TimePoint start_time;                            ///< status.startTime
+  TimePoint ready_transition_time;                 ///< Ready condition lastTransitionTime
+  TimePoint metric_timestamp;                      ///< end of the metric window
   Duration metric_window = Duration::seconds(15);  ///< metrics-server resolution in the shipped manifests
 };
 
@@ -100,13 +100,15 @@ struct HpaScalingRules {
 
   /// The API defaults for scaleUp: window 0, max of {4 pods, 100 %} per 15 s.
   static HpaScalingRules default_scale_up() {
-    return {Duration::zero(),
-            {{ScalingPolicyType::pods, 4, Duration::seconds(15)}, {ScalingPolicyType::percent, 100, Duration::seconds(15)}},
-            ScalingPolicySelect::max};
+    return {
+        Duration::zero(),
+        {{ScalingPolicyType::pods, 4, Duration::seconds(15)}, {ScalingPolicyType::percent, 100, Duration::seconds(15)}},
+        ScalingPolicySelect::max};
   }
   /// The API defaults for scaleDown: window 300 s, 100 % per 15 s.
   static HpaScalingRules default_scale_down() {
-    return {Duration::seconds(300), {{ScalingPolicyType::percent, 100, Duration::seconds(15)}}, ScalingPolicySelect::max};
+    return {
+        Duration::seconds(300), {{ScalingPolicyType::percent, 100, Duration::seconds(15)}}, ScalingPolicySelect::max};
   }
 };
 
@@ -296,8 +298,7 @@ class HorizontalPodAutoscaler {
       requests += unready_requests;  // not-ready pods count as 0 % on a scale-up
       counted += unready;
     }
-    const double new_ratio =
-        static_cast<double>(utilization_percent(usage, requests)) / static_cast<double>(target);
+    const double new_ratio = static_cast<double>(utilization_percent(usage, requests)) / static_cast<double>(target);
     // Keep the current count when the change is small or the direction flipped.
     if (std::fabs(1.0 - new_ratio) <= options_.tolerance || (ratio < 1.0 && new_ratio > 1.0) ||
         (ratio > 1.0 && new_ratio < 1.0))
@@ -392,7 +393,8 @@ class HorizontalPodAutoscaler {
   std::int32_t scale_up_limit(std::int32_t current, const HpaScalingRules& rules, TimePoint now) const {
     if (rules.select_policy == ScalingPolicySelect::disabled) return current;
     const bool pick_min = rules.select_policy == ScalingPolicySelect::min;
-    std::int32_t result = pick_min ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int32_t>::min();
+    std::int32_t result =
+        pick_min ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int32_t>::min();
     for (const auto& p : rules.policies) {
       const std::int32_t start = period_start_replicas(current, p.period, now);
       // Percent rounds up so that a small deployment can always grow.
@@ -409,7 +411,8 @@ class HorizontalPodAutoscaler {
     if (rules.select_policy == ScalingPolicySelect::disabled) return current;
     // For a scale-down the "largest change" is the lowest replica count.
     const bool pick_max = rules.select_policy == ScalingPolicySelect::min;
-    std::int32_t result = pick_max ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
+    std::int32_t result =
+        pick_max ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
     for (const auto& p : rules.policies) {
       const std::int32_t start = period_start_replicas(current, p.period, now);
       const std::int32_t proposed =
