@@ -229,6 +229,22 @@ TEST_CASE("Request slots are recycled, so steady traffic does not grow the pool"
   CHECK(sim.pending_events() == 0);  // every timeout was cancelled on completion
 }
 
+TEST_CASE("Gateway events carry their kind and the gateway's component into the run fingerprint", "[gateway]") {
+  // Same traffic, same seed: only the component differs.
+  auto fingerprint = [](std::uint16_t component) {
+    Simulator sim(5);
+    Recorder rec{&sim, {}};
+    Gateway gw(sim, fixed_cost(1, 10_ms), GatewayCompletion::to(rec), "gateway", component);
+    gw.add_pod(1_s);
+    sim.run_until(at(1_s));
+    for (std::uint32_t i = 0; i < 3; ++i) gw.submit(i, 15_ms);
+    sim.run();
+    return sim.fingerprint();
+  };
+  CHECK(fingerprint(3) == fingerprint(3));
+  CHECK(fingerprint(3) != fingerprint(4));
+}
+
 TEST_CASE("Gateway configuration errors are reported", "[gateway]") {
   Simulator sim;
   Recorder rec{&sim, {}};

@@ -158,9 +158,20 @@ class Gateway {
   using RequestId = std::uint32_t;  ///< the caller's name for a request, echoed in the completion
   using PodId = std::uint32_t;      ///< index of a pod, in order of add_pod
 
-  /// Service times come from the simulator's stream `stream_name`.
-  Gateway(Simulator& sim, GatewayConfig config, GatewayCompletion completion, std::string_view stream_name = "gateway")
-      : sim_(sim), config_(std::move(config)), completion_(completion), rng_(sim.stream(stream_name)) {
+  /// Event kinds in the run fingerprint; the component is the constructor's `component`.
+  static constexpr std::uint16_t kPodReadyEvent = 20;
+  static constexpr std::uint16_t kRequestDoneEvent = 21;
+  static constexpr std::uint16_t kClientTimeoutEvent = 22;
+
+  /// Service times come from the simulator's stream `stream_name`;
+  /// `component` tells this gateway's events apart from another's in the fingerprint.
+  Gateway(Simulator& sim, GatewayConfig config, GatewayCompletion completion, std::string_view stream_name = "gateway",
+          std::uint16_t component = 0)
+      : sim_(sim),
+        config_(std::move(config)),
+        completion_(completion),
+        rng_(sim.stream(stream_name)),
+        component_(component) {
     config_.validate();
     if (completion_.on_done == nullptr) throw std::invalid_argument("gateway: a completion function is required");
   }
@@ -179,7 +190,7 @@ class Gateway {
     if (startup == Duration::zero()) {
       mark_ready(pod);
     } else {
-      pods_.back().startup = sim_.after(startup, [this, pod] { mark_ready(pod); });
+      pods_.back().startup = sim_.after(startup, [this, pod] { mark_ready(pod); }, tag(kPodReadyEvent));
     }
     return pod;
   }
@@ -226,7 +237,7 @@ class Gateway {
     ++p.stats.accepted;
     const std::uint32_t slot = allocate_slot(request, pod);
     if (timeout < Duration::max()) {
-      slots_[slot].timeout = sim_.after(timeout, [this, slot] { abandon(slot); });
+      slots_[slot].timeout = sim_.after(timeout, [this, slot] { abandon(slot); }, tag(kClientTimeoutEvent));
     }
     if (worker_free) {
       start(p, slot);
@@ -287,6 +298,8 @@ class Gateway {
     bool abandoned = false;
   };
 
+  [[nodiscard]] EventTag tag(std::uint16_t kind) const { return EventTag{kind, component_}; }
+
   std::uint32_t allocate_slot(RequestId request, PodId pod) {
     std::uint32_t slot;
     if (free_head_ != UINT32_MAX) {
@@ -327,7 +340,7 @@ class Gateway {
     r.cost = cost_s > 0 ? Duration::from_seconds(cost_s) : Duration::zero();
     ++p.stats.started;
     p.stats.queue_time += sim_.now() - r.arrival;
-    sim_.after(r.cost, [this, slot] { finish(slot); });
+    sim_.after(r.cost, [this, slot] { finish(slot); }, tag(kRequestDoneEvent));
   }
 
   void finish(std::uint32_t slot) {
@@ -372,6 +385,7 @@ class Gateway {
   GatewayConfig config_;
   GatewayCompletion completion_;
   RandomStream rng_;
+  std::uint16_t component_;
   std::vector<Pod> pods_;
   std::vector<PodId> ready_;  // rotation order
   std::uint64_t next_ = 0;    // round-robin cursor
