@@ -64,6 +64,14 @@ std::string Result::to_json(int indent) const {
   sum["latency_s"] = {{"avg", tidy(s.latency_avg_s)}, {"p50", tidy(s.latency_p50_s)}, {"p90", tidy(s.latency_p90_s)},
                       {"p99", tidy(s.latency_p99_s)}, {"p99.9", tidy(s.latency_p999_s)}, {"max", tidy(s.latency_max_s)}};
   sum["actual_qps"] = tidy(s.actual_qps);
+  sum["throttled_pct"] = tidy(s.headline.throttled_pct);
+  sum["peak_utilization_pct"] = optional_number(s.headline.peak_utilization_pct);
+  sum["time_to_stable_s"] = optional_number(s.headline.time_to_stable_s);
+  ordered_json alerts = ordered_json::array();
+  for (const auto& a : metrics_.alerts)
+    alerts.push_back({{"name", a.name}, {"fired_at_s", tidy(a.fired_at.seconds_f())},
+                      {"resolved_at_s", a.resolved_at ? ordered_json(tidy(a.resolved_at->seconds_f())) : ordered_json(nullptr)}});
+  sum["alerts"] = alerts;
   j["summary"] = sum;
   if (figures_.size() > 1) {
     ordered_json reps;
@@ -148,6 +156,15 @@ std::string Result::report() const {
     o << "failure window       " << fmt("%.2f", *h.failure_window_start_s) << " s .. " << fmt("%.2f", *h.failure_window_end_s)
       << " s (" << fmt("%.1f", *h.failure_window_end_s - *h.failure_window_start_s) << " s)\n";
   if (h.time_to_drain_s) o << "time to drain        " << fmt("%.1f", *h.time_to_drain_s) << " s (99 % of new requests on healthy gateways)\n";
+  if (s.by_cause.count("http_429") && s.by_cause.at("http_429")) o << "throttled (429)      " << fmt("%.2f", h.throttled_pct) << " %\n";
+  if (h.peak_utilization_pct) o << "peak gateway CPU     " << fmt("%.0f", *h.peak_utilization_pct) << " % of request\n";
+  if (metrics_.has_capacity_model()) {
+    if (h.time_to_stable_s) o << "time to stable       " << fmt("%.0f", *h.time_to_stable_s) << " s after the fault (CPU under target, no 429/503 for 60 s)\n";
+    else o << "time to stable       not reached before the end of the run\n";
+  }
+  for (const auto& a : metrics_.alerts)
+    o << "alert " << a.name << " fired at " << fmt("%.0f", a.fired_at.seconds_f()) << " s"
+      << (a.resolved_at ? ", resolved at " + fmt("%.0f", a.resolved_at->seconds_f()) + " s" : std::string(", still firing")) << "\n";
   o << "ok share by region  ";
   for (std::size_t r = 0; r < regions_.size() && r < h.ok_share_by_region.size(); ++r)
     o << " " << regions_[r] << " " << fmt("%.1f", 100 * h.ok_share_by_region[r]) << " %";
@@ -169,17 +186,32 @@ std::string Result::report() const {
 
 std::string Result::series_csv() const {
   std::ostringstream o;
-  o << "second,region,sent,ok";
-  for (std::size_t c = 1; c < kCauseCount; ++c) o << "," << cause_name(static_cast<Cause>(c));
-  o << ",to_faulty\n";
+  o << "second,region,sent";
+  for (std::size_t c = 0; c < kCauseCount; ++c) o << "," << cause_name(static_cast<Cause>(c));
+  o << ",to_faulty,latency_p50_s,latency_p99_s,replicas_desired,replicas_ready,cpu_utilization_pct,busy_share,queue_length\n";
   const RunMetrics& m = metrics_;
   for (std::size_t s = 0; s < m.seconds(); ++s) {
     for (std::size_t r = 0; r <= m.regions(); ++r) {
       const SeriesCell& c = m.at(s, r);
-      if (r == m.regions() && c.sent == 0) continue;  // the "no address" column only when used
+      if (r == m.regions() && c.sent == 0) continue;  // the "no address" row only when used
       o << s << "," << (r < regions_.size() ? regions_[r] : std::string("none")) << "," << c.sent;
       for (std::size_t k = 0; k < kCauseCount; ++k) o << "," << c.by_cause[k];
-      o << "," << c.to_faulty << "\n";
+      o << "," << c.to_faulty;
+      const auto* h = m.latency_at(s, r);
+      if (h && h->count())
+        o << "," << fmt("%.6f", static_cast<double>(h->quantile_ns(0.5)) * 1e-9) << ","
+          << fmt("%.6f", static_cast<double>(h->quantile_ns(0.99)) * 1e-9);
+      else
+        o << ",,";
+      const bool cap = r < m.regions() && s < m.capacity(r).samples.size();
+      if (cap) {
+        const auto& d = m.capacity(r).samples[s];
+        o << "," << d.desired << "," << d.ready << "," << fmt("%.2f", d.cpu_utilization_pct) << ","
+          << fmt("%.4f", d.busy_share) << "," << d.queue_length;
+      } else {
+        o << ",,,,,";
+      }
+      o << "\n";
     }
   }
   return o.str();

@@ -28,6 +28,9 @@ std::map<std::string, double> headline_figures(const RunMetrics& m) {
     f["failure_window_s"] = *h.failure_window_end_s - *h.failure_window_start_s;
   if (h.fault_at_s) f["fault_at_s"] = *h.fault_at_s;
   f["latency_p99_s"] = static_cast<double>(m.latency().quantile_ns(0.99)) * 1e-9;
+  f["latency_p50_s"] = static_cast<double>(m.latency().quantile_ns(0.50)) * 1e-9;
+  if (h.peak_utilization_pct) f["peak_utilization_pct"] = *h.peak_utilization_pct;
+  if (h.time_to_stable_s) f["time_to_stable_s"] = *h.time_to_stable_s;
   return f;
 }
 
@@ -80,7 +83,10 @@ Result run(const Scenario& scenario, const RunOptions& options) {
       if (k >= n) return;
       try {
         ModelSpec spec = scenario.spec();
-        if (k > 0) spec.log_events = false;  // only replication 0's log is reported
+        if (k > 0) {
+          spec.log_events = false;  // only replication 0's log and series detail are reported
+          spec.detailed_series = false;
+        }
         FailoverModel model(spec, replication_seed(options.seed, static_cast<std::uint64_t>(k)));
         RunMetrics& m = model.run();
         result.figures_[static_cast<std::size_t>(k)] = headline_figures(m);

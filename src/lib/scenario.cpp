@@ -380,6 +380,105 @@ ResolverParams resolver_preset(const std::string& name) {
   return p;
 }
 
+HpaScalingRules read_scaling_rules(const Context& ctx, const json& v, const std::string& path, HpaScalingRules rules) {
+  ObjectReader o(ctx, v, path);
+  rules.stabilization_window = o.duration("stabilization_window", rules.stabilization_window);
+  rules.select_policy = o.choice<ScalingPolicySelect>("select_policy", rules.select_policy,
+                                                      {{"max", ScalingPolicySelect::max}, {"min", ScalingPolicySelect::min},
+                                                       {"disabled", ScalingPolicySelect::disabled}});
+  if (const json* pol = o.field("policies")) {
+    if (!pol->is_array()) ctx.fail(o.at("policies"), "an array of {\"type\", \"value\", \"period\"}", describe(*pol));
+    rules.policies.clear();
+    for (std::size_t i = 0; i < pol->size(); ++i) {
+      ObjectReader po(ctx, (*pol)[i], o.at("policies") + "[" + std::to_string(i) + "]");
+      HpaScalingPolicy hp;
+      hp.type = po.choice<ScalingPolicyType>("type", ScalingPolicyType::pods,
+                                             {{"pods", ScalingPolicyType::pods}, {"percent", ScalingPolicyType::percent}});
+      hp.value = static_cast<std::int32_t>(po.integer("value", 1, 1, 100000, "a whole number >= 1"));
+      hp.period = po.duration("period", Duration::seconds(15), false);
+      po.done();
+      rules.policies.push_back(hp);
+    }
+  }
+  o.done();
+  return rules;
+}
+
+GatewayCapacitySpec read_capacity(const Context& ctx, ObjectReader& go) {
+  GatewayCapacitySpec c;
+  c.replicas = static_cast<std::int32_t>(go.integer("replicas", 1, 1, 100000, "a whole number of replicas >= 1 (zero capacity serves nothing)"));
+  if (const json* pod = go.field("pod")) {
+    ObjectReader po(ctx, *pod, go.at("pod"));
+    c.pod.workers = static_cast<std::uint32_t>(po.integer("workers", 2, 1, 1024, "a whole number of workers >= 1"));
+    if (const json* cpu = po.field("cpu_per_request")) c.pod.service_time = read_distribution(ctx, *cpu, po.at("cpu_per_request"));
+    c.pod.max_pending = static_cast<std::uint32_t>(po.integer("max_pending", 1024, 0, 4294967295LL, "a whole number of pending requests >= 0"));
+    if (const json* st = po.field("startup_time")) c.startup_s = read_distribution(ctx, *st, po.at("startup_time"));
+    po.done();
+  }
+  if (const json* req = go.field("cpu_request")) {
+    const std::string expected = "a CPU quantity like \"100m\" or \"0.5\"";
+    double cores = -1;
+    if (req->is_number()) cores = req->get<double>();
+    else if (req->is_string()) {
+      const std::string t = req->get<std::string>();
+      char* end = nullptr;
+      const double x = std::strtod(t.c_str(), &end);
+      if (end && *end == 'm' && end[1] == 0) cores = x / 1000;
+      else if (end && *end == 0 && !t.empty()) cores = x;
+    }
+    if (!(cores > 0)) ctx.fail(go.at("cpu_request"), expected, describe(*req));
+    c.cpu_request = CpuQuantity::millicores(static_cast<std::int64_t>(std::llround(cores * 1000)));
+  }
+  c.rejected_cpu_share = go.share("rejected_cpu_share", c.rejected_cpu_share);
+  if (const json* rl = go.field("rate_limit")) {
+    ObjectReader ro(ctx, *rl, go.at("rate_limit"));
+    const Duration fill = ro.duration("fill_interval", Duration::seconds(1), false);
+    if (fill < Duration::milliseconds(50))
+      ctx.fail(ro.at("fill_interval"), "a fill_interval of at least 50ms (Envoy rejects faster timers)", "\"" + to_string(fill) + "\"");
+    const auto quota = ro.integer("quota", 100, 1, 1'000'000'000, "a whole number of tokens >= 1");
+    const auto refill = ro.choice<TokenRefill>("refill", TokenRefill::timer,
+                                               {{"timer", TokenRefill::timer}, {"continuous", TokenRefill::continuous}});
+    TokenBucketConfig tb = TokenBucketConfig::from_quota(quota, fill, refill);
+    tb.max_tokens = ro.integer("max_tokens", quota, 1, 1'000'000'000, "a whole number of tokens >= 1");
+    c.rate_limit_per_connection = ro.boolean("per_downstream_connection", false);
+    ro.integer("port", 80, 1, 65535, "a port number");
+    ro.string("route", "");
+    ro.done();
+    c.rate_limit = tb;
+  }
+  if (const json* h = go.field("hpa")) {
+    ObjectReader ho(ctx, *h, go.at("hpa"));
+    HpaSpec hs;
+    hs.min_replicas = static_cast<std::int32_t>(ho.integer("min_replicas", 1, 0, 100000, "a whole number of replicas >= 0"));
+    hs.max_replicas = static_cast<std::int32_t>(ho.integer("max_replicas", 5, 1, 100000, "a whole number of replicas >= 1"));
+    if (hs.max_replicas < hs.min_replicas)
+      ctx.fail(ho.at("max_replicas"), "max_replicas >= min_replicas (" + std::to_string(hs.min_replicas) + ")", std::to_string(hs.max_replicas));
+    hs.target_cpu_utilization = static_cast<std::int32_t>(ho.integer("target_cpu_utilization", 80, 1, 10000, "a percentage of the CPU request >= 1"));
+    if (const json* b = ho.field("behavior")) {
+      HpaBehavior beh;
+      if (!(b->is_string() && b->get<std::string>() == "default")) {
+        ObjectReader bo(ctx, *b, ho.at("behavior"));
+        if (const json* up = bo.field("scale_up")) beh.scale_up = read_scaling_rules(ctx, *up, bo.at("scale_up"), beh.scale_up);
+        if (const json* down = bo.field("scale_down")) beh.scale_down = read_scaling_rules(ctx, *down, bo.at("scale_down"), beh.scale_down);
+        bo.done();
+      }
+      hs.behavior = beh;
+    }
+    c.hpa_sync_period = ho.duration("sync_period", c.hpa_sync_period, false);
+    c.metrics_resolution = ho.duration("metrics_resolution", c.metrics_resolution, false);
+    c.hpa_options.tolerance = ho.number("tolerance", c.hpa_options.tolerance, 0, 10, "a tolerance >= 0");
+    c.hpa_options.cpu_initialization_period = ho.duration("cpu_initialization_period", c.hpa_options.cpu_initialization_period);
+    c.hpa_options.initial_readiness_delay = ho.duration("initial_readiness_delay", c.hpa_options.initial_readiness_delay);
+    c.hpa_options.downscale_stabilization = ho.duration("downscale_stabilization", c.hpa_options.downscale_stabilization);
+    ho.done();
+    if (c.replicas < hs.min_replicas || c.replicas > hs.max_replicas)
+      ctx.fail(go.at("replicas"), "replicas within the HPA's [min_replicas, max_replicas] = [" + std::to_string(hs.min_replicas) + ", " +
+               std::to_string(hs.max_replicas) + "]", std::to_string(c.replicas));
+    c.hpa = hs;
+  }
+  return c;
+}
+
 void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::string& name, std::vector<std::string>& notes,
                 std::vector<Assumption>& assumptions) {
   ObjectReader top(ctx, doc, "");
@@ -426,6 +525,11 @@ void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::strin
         gw.lb.traffic_policy = lo.choice<TrafficPolicy>("external_traffic_policy", gw.lb.traffic_policy,
                                                         {{"Cluster", TrafficPolicy::cluster}, {"Local", TrafficPolicy::local}});
         lo.done();
+      }
+      if (go.has("replicas")) gw.capacity = read_capacity(ctx, go);
+      else {
+        for (const char* k : {"pod", "rate_limit", "hpa", "cpu_request", "rejected_cpu_share"})
+          if (go.has(k)) ctx.fail(go.at("replicas"), std::string("a replica count (\"") + k + "\" needs the capacity model)", "nothing");
       }
       go.done();
     } else {
@@ -708,6 +812,23 @@ void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::strin
       spec.faults.push_back(fs);
     }
   }
+  for_each_named(top, "alerts", false, [&](ObjectReader& a, const std::string& aname, std::size_t) {
+    AlertSpec al;
+    al.name = aname;
+    al.region = lookup(ctx, names.regions, a.required("region", "a region name"), a.at("region"), "a region");
+    al.metric = a.choice<AlertMetric>("metric", AlertMetric::throttled_rate,
+                                      {{"throttled_rate", AlertMetric::throttled_rate}, {"error_rate", AlertMetric::error_rate},
+                                       {"failed_share", AlertMetric::failed_share}, {"cpu_utilization", AlertMetric::cpu_utilization},
+                                       {"p99_latency_s", AlertMetric::p99_latency_s}});
+    al.rule.op = a.choice<Comparison>("op", Comparison::greater,
+                                      {{">", Comparison::greater}, {">=", Comparison::greater_equal}, {"<", Comparison::less},
+                                       {"<=", Comparison::less_equal}, {"==", Comparison::equal}, {"!=", Comparison::not_equal}});
+    const json& th = a.required("threshold", "a number");
+    if (!th.is_number()) ctx.fail(a.at("threshold"), "a number", describe(th));
+    al.rule.threshold = th.get<double>();
+    al.rule.for_duration = a.duration("for", Duration::zero());
+    spec.alerts.push_back(al);
+  });
   top.done();
 
   // Assumptions the result states.

@@ -41,7 +41,7 @@ inline ModelSpec two_region_spec(const TwoRegionOptions& o = {}) {
     t.add_link(p, t.region_node(r2), 10_ms);
     s.gtm.probe_sites.push_back(p);
   }
-  s.gateways = {GatewaySpec{"198.51.100.1", {}, o.service}, GatewaySpec{"198.51.100.2", {}, o.service}};
+  s.gateways = {GatewaySpec{"198.51.100.1", {}, o.service, std::nullopt}, GatewaySpec{"198.51.100.2", {}, o.service, std::nullopt}};
   s.gtm.interval = o.interval;
   s.gtm.failures = o.failures;
   s.gtm.timeout = o.probe_timeout;

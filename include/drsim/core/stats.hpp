@@ -135,12 +135,14 @@ inline ConfidenceInterval t_interval(const RunningStats& s, double level = 0.95)
 }
 
 /// HDR-style log-linear histogram of non-negative durations (ns). Values are
-/// grouped by power of two, each power split into 2^kSubBits linear buckets,
-/// so a reported quantile is within 2^-kSubBits (< 1 %) of the true value.
-/// Fixed size, no allocation on record, mergeable by adding counts.
-class LatencyHistogram {
+/// grouped by power of two, each power split into 2^SubBits linear buckets,
+/// so a reported quantile is within 2^-SubBits of the true value (< 1 % for
+/// LatencyHistogram). Fixed size, no allocation on record, mergeable by
+/// adding counts.
+template <int SubBits>
+class BasicLatencyHistogram {
  public:
-  static constexpr int kSubBits = 7;  // 128 sub-buckets: relative error <= 1/128
+  static constexpr int kSubBits = SubBits;
   static constexpr std::size_t kSub = std::size_t{1} << kSubBits;
   static constexpr std::size_t kBuckets = (64 - kSubBits + 1) * kSub;
 
@@ -152,7 +154,7 @@ class LatencyHistogram {
     max_ = std::max(max_, v);
     min_ = std::min(min_, v);
   }
-  void merge(const LatencyHistogram& o) {
+  void merge(const BasicLatencyHistogram& o) {
     for (std::size_t i = 0; i < kBuckets; ++i) counts_[i] += o.counts_[i];
     total_ += o.total_;
     sum_ += o.sum_;
@@ -212,6 +214,11 @@ class LatencyHistogram {
   std::uint64_t max_ = 0;
   std::uint64_t min_ = std::numeric_limits<std::uint64_t>::max();
 };
+
+/// Quantiles within 1/128 (< 1 %): the run's latency distribution.
+using LatencyHistogram = BasicLatencyHistogram<7>;
+/// Quantiles within 1/8 (12.5 %) in 4 KB: per-second latency over time.
+using CoarseLatencyHistogram = BasicLatencyHistogram<3>;
 
 /// Counts in fixed-width time bins from t = 0 ("per second" series). Bins
 /// beyond the preallocated horizon are dropped into the last bin, so adding

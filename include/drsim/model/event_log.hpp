@@ -4,6 +4,7 @@
 // stays small and appending to it is off the request path.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ class EventLog {
     events_.push_back({t, std::move(component), std::move(kind), std::move(detail)});
   }
   void set_enabled(bool on) { enabled_ = on; }
+  /// Orders the log by time, keeping the order of events at the same time.
+  void sort_by_time() {
+    std::stable_sort(events_.begin(), events_.end(), [](const LoggedEvent& a, const LoggedEvent& b) { return a.time < b.time; });
+  }
   [[nodiscard]] const std::vector<LoggedEvent>& events() const { return events_; }
   [[nodiscard]] const LoggedEvent* first(const std::string& kind) const {
     for (const auto& e : events_)

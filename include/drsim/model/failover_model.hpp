@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,9 +23,11 @@
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/alerts.hpp"
 #include "drsim/model/client.hpp"
 #include "drsim/model/dns.hpp"
 #include "drsim/model/faults.hpp"
+#include "drsim/model/gateway_deployment.hpp"
 #include "drsim/model/gtm.hpp"
 #include "drsim/model/load.hpp"
 #include "drsim/model/load_balancer.hpp"
@@ -38,7 +41,11 @@ namespace drsim {
 struct GatewaySpec {
   std::string address;  // the public address shown in answers and logs
   LoadBalancerParams lb;
-  Distribution service_time_s = Distribution::constant(0.004);  // gateway + application time per request
+  /// Time per request behind the gateway (the application); with no
+  /// capacity model it stands for gateway and application together.
+  Distribution service_time_s = Distribution::constant(0.004);
+  /// Pods, queues, rate limit and HPA; nullopt: unlimited capacity.
+  std::optional<GatewayCapacitySpec> capacity;
 };
 
 enum class LoadKind : std::uint8_t { fortio, open_loop, closed_loop };
@@ -58,6 +65,22 @@ struct PopulationSpec {
   std::vector<std::pair<std::size_t, double>> resolvers;  // (resolver index, share)
 };
 
+/// What an alert rule watches, per second of one region.
+enum class AlertMetric : std::uint8_t {
+  throttled_rate,   // 429 responses per second
+  error_rate,       // failed requests per second, any cause
+  failed_share,     // failed / sent in the second
+  cpu_utilization,  // gateway CPU, % of request (the HPA's view)
+  p99_latency_s,    // 99th percentile latency of the second's requests
+};
+
+struct AlertSpec {
+  std::string name;
+  std::size_t region = 0;
+  AlertMetric metric = AlertMetric::throttled_rate;
+  AlertRule rule;
+};
+
 struct ModelSpec {
   Topology topology;
   std::vector<GatewaySpec> gateways;  // one per topology cluster, same index
@@ -65,8 +88,10 @@ struct ModelSpec {
   std::vector<ResolverParams> resolvers;
   std::vector<PopulationSpec> populations;
   std::vector<FaultSpec> faults;
+  std::vector<AlertSpec> alerts;
   Duration horizon = Duration::zero();  // zero: the end of the load plus a minute
   bool log_events = true;
+  bool detailed_series = true;  // per-second latency quantiles (replication 0 only, in runs)
 };
 
 /// The end of the last load generator, the natural end of a run.
@@ -84,7 +109,7 @@ class FailoverModel {
   FailoverModel(const ModelSpec& spec, std::uint64_t seed)
       : spec_(spec), sim_(seed), probes_(this),
         horizon_(spec.horizon > Duration::zero() ? spec.horizon : load_end(spec) + Duration::seconds(60)),
-        metrics_(spec.topology.regions().size(), horizon_) {
+        metrics_(spec.topology.regions().size(), horizon_, spec.detailed_series) {
     validate();
     metrics_.log().set_enabled(spec_.log_events);
     build();
@@ -104,6 +129,8 @@ class FailoverModel {
   [[nodiscard]] GlobalTrafficManager& gtm() { return *gtm_; }
   [[nodiscard]] RunMetrics& metrics() { return metrics_; }
   [[nodiscard]] LoadBalancer& balancer(std::size_t cluster) { return lbs_.at(cluster); }
+  /// The cluster's gateway Deployment, or nullptr without a capacity model.
+  [[nodiscard]] GatewayDeployment* deployment(std::size_t cluster) { return deployments_.at(cluster).get(); }
   [[nodiscard]] RecursiveResolver& resolver(std::size_t i) { return resolvers_.at(i); }
   [[nodiscard]] const std::vector<TimePoint>& fault_times() const { return fault_times_; }
   [[nodiscard]] Duration horizon() const { return horizon_; }
@@ -112,7 +139,7 @@ class FailoverModel {
 
  private:
   static constexpr std::uint16_t kNoAddress = 0xFFFF;
-  enum EventKind : std::uint16_t { kSend = 1, kAttempt, kConnectFailed, kFinish, kRetry, kArrival, kFault };
+  enum EventKind : std::uint16_t { kSend = 1, kAttempt, kConnectFailed, kFinish, kRetry, kArrival, kFault, kArrive };
 
   struct Client {
     std::uint32_t population = 0;
@@ -132,7 +159,10 @@ class FailoverModel {
     std::uint8_t next = 0;
     std::uint8_t retries_left = 0;
     std::uint16_t first_address = kNoAddress;
+    std::uint16_t address = kNoAddress;  // where the gateway is serving it
     bool first_faulty = false;
+    Duration half_rtt;
+    TimePoint read_deadline;
   };
 
   struct Population {
@@ -172,6 +202,12 @@ class FailoverModel {
                         static_cast<std::uint16_t>(c));
     }
     faulty_.assign(topo.clusters().size(), 0);
+    deployments_.resize(topo.clusters().size());
+    for (std::size_t c = 0; c < topo.clusters().size(); ++c) {
+      if (!spec_.gateways[c].capacity) continue;
+      deployments_[c] = std::make_unique<GatewayDeployment>(sim_, *spec_.gateways[c].capacity, topo.clusters()[c].name,
+                                                            GatewayCompletion::to(*this), &metrics_.log());
+    }
     gtm_ = std::make_unique<GlobalTrafficManager>(sim_, spec_.gtm, probes_, &metrics_.log(), names);
     authority_ = std::make_unique<GtmAuthority>(*gtm_);
     resolvers_.reserve(spec_.resolvers.size());
@@ -222,6 +258,8 @@ class FailoverModel {
   void start() {
     RandomStream lb_rng = sim_.stream("balancers/phases");
     for (auto& lb : lbs_) lb.start(lb_rng);
+    for (auto& d : deployments_)
+      if (d) d->start();
     RandomStream phases = sim_.stream("gtm/phases");
     gtm_->start(phases);
 
@@ -268,6 +306,15 @@ class FailoverModel {
   }
 
   void finish_metrics() {
+    const auto& topo = spec_.topology;
+    for (std::size_t c = 0; c < deployments_.size(); ++c) {
+      if (!deployments_[c]) continue;
+      const auto& cap = *spec_.gateways[c].capacity;
+      metrics_.add_deployment(topo.clusters()[c].region, deployments_[c]->samples(),
+                              cap.hpa ? std::optional<double>(cap.hpa->target_cpu_utilization) : std::nullopt);
+    }
+    evaluate_alerts();
+    metrics_.log().sort_by_time();
     if (fault_times_.empty()) return;
     // Headline timing refers to the first fault that hits a gateway address.
     for (std::size_t i = 0; i < spec_.faults.size(); ++i) {
@@ -283,6 +330,35 @@ class FailoverModel {
       }
       metrics_.answer_changed_at = gtm_->answer_changed_at(fault_times_[i]);
       break;
+    }
+  }
+
+  void evaluate_alerts() {
+    for (const auto& a : spec_.alerts) {
+      std::vector<double> values(metrics_.seconds(), 0.0);
+      for (std::size_t s = 0; s < values.size(); ++s) {
+        const SeriesCell& c = metrics_.at(s, a.region);
+        switch (a.metric) {
+          case AlertMetric::throttled_rate: values[s] = c.by_cause[static_cast<std::size_t>(Cause::http_429)]; break;
+          case AlertMetric::error_rate: values[s] = c.sent - c.by_cause[0]; break;
+          case AlertMetric::failed_share: values[s] = c.sent ? static_cast<double>(c.sent - c.by_cause[0]) / c.sent : 0.0; break;
+          case AlertMetric::cpu_utilization: {
+            const auto& cap = metrics_.capacity(a.region).samples;
+            values[s] = s < cap.size() ? cap[s].cpu_utilization_pct : 0.0;
+            break;
+          }
+          case AlertMetric::p99_latency_s: {
+            const auto* h = metrics_.latency_at(s, a.region);
+            values[s] = h && h->count() ? static_cast<double>(h->quantile_ns(0.99)) * 1e-9 : std::nan("");
+            break;
+          }
+        }
+      }
+      for (const auto& e : evaluate_alert(a.rule, values, Duration::seconds(1))) {
+        metrics_.alerts.push_back({a.name, e.fired_at, e.resolved() ? std::optional<TimePoint>(e.resolved_at) : std::nullopt});
+        metrics_.log().add(e.fired_at, "alert/" + a.name, "alert_firing", "since " + to_string(e.active_at));
+        if (e.resolved()) metrics_.log().add(e.resolved_at, "alert/" + a.name, "alert_resolved");
+      }
     }
   }
 
@@ -535,6 +611,15 @@ class FailoverModel {
     Request& r = requests_[ri];
     const ClientProfile& p = profile_of(r.client);
     const LoadBalancer& lb = lbs_[address];
+    if (deployments_[address]) {
+      // The request reaches the gateway half an RTT after the connection is up.
+      r.address = address;
+      r.half_rtt = rtt / 2;
+      r.read_deadline = std::min(r.deadline, connected + p.read_timeout);
+      if (keepalive_ok(p)) clients_[r.client].conn_address = address;
+      sim_.at(connected + r.half_rtt, [this, ri] { arrive(ri); }, EventTag{kArrive, 0});
+      return;
+    }
     const double service = std::max(0.0, spec_.gateways[address].service_time_s.sample(service_rng_));
     const TimePoint response = connected + rtt + Duration::from_seconds(service) + lb.gray_extra_latency();
     const TimePoint read_deadline = std::min(r.deadline, connected + p.read_timeout);
@@ -548,6 +633,46 @@ class FailoverModel {
     finish_at(ri, response, cause, address);
   }
 
+  static bool keepalive_ok(const ClientProfile& p) { return p.keepalive; }
+
+  /// At the gateway: rate limit, queue, or an immediate rejection.
+  void arrive(std::uint32_t ri) {
+    Request& r = requests_[ri];
+    const TimePoint now = sim_.now();
+    const Duration wait = r.read_deadline > now ? r.read_deadline - now - r.half_rtt : Duration::zero();
+    if (wait <= Duration::zero()) {
+      finish_at(ri, std::max(now, r.read_deadline), Cause::read_timeout, r.address);
+      return;
+    }
+    switch (deployments_[r.address]->submit(ri, wait)) {
+      case GatewayVerdict::accepted: return;  // on_done follows
+      case GatewayVerdict::rate_limited: finish_at(ri, now + r.half_rtt, Cause::http_429, r.address); return;
+      case GatewayVerdict::overflow:
+      case GatewayVerdict::no_ready_pod: finish_at(ri, now + r.half_rtt, Cause::http_503, r.address); return;
+    }
+  }
+
+ public:
+  /// Completion from a gateway Deployment (GatewayCompletion target).
+  void on_done(std::uint32_t ri, GatewayOutcome outcome, Duration) {
+    Request& r = requests_[ri];
+    if (outcome == GatewayOutcome::client_timeout) {
+      finish_now(ri, Cause::read_timeout, r.address);
+      return;
+    }
+    const LoadBalancer& lb = lbs_[r.address];
+    const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(service_rng_));
+    const TimePoint response = sim_.now() + Duration::from_seconds(app) + lb.gray_extra_latency() + r.half_rtt;
+    if (response > r.read_deadline) {
+      finish_at(ri, r.read_deadline, Cause::read_timeout, r.address);
+      return;
+    }
+    Cause cause = Cause::ok;
+    if (lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share())) cause = Cause::http_503;
+    finish_at(ri, response, cause, r.address);
+  }
+
+ private:
   void finish_at(std::uint32_t ri, TimePoint t, Cause cause, std::uint16_t address) {
     const auto c = static_cast<std::uint8_t>(cause);
     sim_.at(t, [this, ri, c, address] { finish_now(ri, static_cast<Cause>(c), address); }, EventTag{kFinish, c});
@@ -585,6 +710,7 @@ class FailoverModel {
   Duration horizon_;
   RunMetrics metrics_;
   std::vector<LoadBalancer> lbs_;
+  std::vector<std::unique_ptr<GatewayDeployment>> deployments_;
   std::unique_ptr<GlobalTrafficManager> gtm_;
   std::unique_ptr<GtmAuthority> authority_;
   std::vector<RecursiveResolver> resolvers_;

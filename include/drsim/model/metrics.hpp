@@ -3,6 +3,7 @@
 // them (failed %, failure window, time to detect, time to drain).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "drsim/core/stats.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/event_log.hpp"
+#include "drsim/model/gateway_deployment.hpp"
 #include "drsim/model/outcome.hpp"
 
 namespace drsim {
@@ -32,14 +34,32 @@ struct Headline {
   std::optional<double> time_to_answer_change_s;  // fault -> published answer changes
   std::optional<double> time_to_drain_s;         // fault -> 99 % of new requests avoid faulty addresses for good
   std::vector<double> ok_share_by_region;        // share of ok requests served by each region
+  std::optional<double> peak_utilization_pct;    // highest per-second gateway CPU, % of request
+  std::optional<double> time_to_stable_s;        // fault -> CPU under target and no 429/503 for 60 s
+  double throttled_pct = 0;                      // 429s over completed requests
+};
+
+/// One firing of an alert rule.
+struct AlertRecord {
+  std::string name;
+  TimePoint fired_at;
+  std::optional<TimePoint> resolved_at;
+};
+
+/// A region's gateway Deployment, second by second.
+struct RegionCapacitySeries {
+  std::vector<DeploymentSample> samples;  // index = second
+  std::optional<double> target_pct;       // the HPA's CPU target, if any
 };
 
 class RunMetrics {
  public:
   RunMetrics() = default;
-  RunMetrics(std::size_t regions, Duration horizon)
+  RunMetrics(std::size_t regions, Duration horizon, bool detailed = true)
       : regions_(regions), seconds_(static_cast<std::size_t>(horizon.ns() / 1'000'000'000) + 2),
-        cells_(seconds_ * (regions + 1)) {}
+        cells_(seconds_ * (regions + 1)), capacity_(regions) {
+    if (detailed) per_second_latency_.resize(seconds_ * regions);
+  }
 
   /// Called once per request when it ends. `region` == regions() for "no
   /// address" (DNS failure).
@@ -49,6 +69,10 @@ class RunMetrics {
     if (ended > last_completion_) last_completion_ = ended;
     ++by_cause_[static_cast<std::size_t>(cause)];
     latency_.record(ended - started);
+    if (!per_second_latency_.empty() && region < regions_) {
+      const auto sec = std::min<std::size_t>(static_cast<std::size_t>(started.ns() / 1'000'000'000), seconds_ - 1);
+      per_second_latency_[sec * regions_ + region].record(ended - started);
+    }
     SeriesCell& c = cell(started, region);
     ++c.sent;
     c.to_faulty += to_faulty ? 1 : 0;
@@ -78,6 +102,33 @@ class RunMetrics {
   [[nodiscard]] TimePoint first_start() const { return first_start_; }
   [[nodiscard]] TimePoint last_completion() const { return last_completion_; }
   [[nodiscard]] std::optional<TimePoint> last_failure() const { return last_failure_; }
+  /// Latency of the requests started in one second at one region (coarse), if kept.
+  [[nodiscard]] const CoarseLatencyHistogram* latency_at(std::size_t second, std::size_t region) const {
+    if (per_second_latency_.empty() || region >= regions_) return nullptr;
+    return &per_second_latency_[second * regions_ + region];
+  }
+  void add_deployment(std::size_t region, const std::vector<DeploymentSample>& samples, std::optional<double> target) {
+    auto& c = capacity_.at(region);
+    if (c.samples.size() < samples.size()) c.samples.resize(samples.size());
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      DeploymentSample& d = c.samples[i];
+      const DeploymentSample& s = samples[i];
+      // Several clusters in a region add up; utilisation is weighted by ready pods.
+      const double w0 = d.ready, w1 = s.ready;
+      d.cpu_utilization_pct = (w0 + w1) > 0 ? (d.cpu_utilization_pct * w0 + s.cpu_utilization_pct * w1) / (w0 + w1) : 0;
+      d.busy_share = (w0 + w1) > 0 ? (d.busy_share * w0 + s.busy_share * w1) / (w0 + w1) : 0;
+      d.desired += s.desired;
+      d.ready += s.ready;
+      d.queue_length += s.queue_length;
+    }
+    if (target) c.target_pct = target;
+  }
+  [[nodiscard]] const RegionCapacitySeries& capacity(std::size_t region) const { return capacity_.at(region); }
+  [[nodiscard]] bool has_capacity_model() const {
+    for (const auto& c : capacity_)
+      if (!c.samples.empty()) return true;
+    return false;
+  }
   EventLog& log() { return log_; }
   [[nodiscard]] const EventLog& log() const { return log_; }
 
@@ -85,6 +136,7 @@ class RunMetrics {
   std::optional<TimePoint> fault_at;
   std::optional<TimePoint> detected_at;
   std::optional<TimePoint> answer_changed_at;
+  std::vector<AlertRecord> alerts;
 
   [[nodiscard]] Headline headline() const {
     Headline h;
@@ -116,6 +168,39 @@ class RunMetrics {
       for (std::size_t r = 0; r < regions_; ++r) ok_region[r] += at(s, r).by_cause[0];
     for (auto v : ok_region) ok_total += v;
     for (auto v : ok_region) h.ok_share_by_region.push_back(ok_total ? static_cast<double>(v) / static_cast<double>(ok_total) : 0.0);
+    h.throttled_pct = completed_ ? 100.0 * static_cast<double>(count(Cause::http_429)) / static_cast<double>(completed_) : 0.0;
+    if (has_capacity_model()) {
+      double peak = 0;
+      for (const auto& c : capacity_)
+        for (const auto& s : c.samples) peak = std::max(peak, s.cpu_utilization_pct);
+      h.peak_utilization_pct = peak;
+      // Stable: a second with no 429/503 anywhere and every region's CPU at
+      // or under its HPA target. Time to stable: from the fault to the end of
+      // the last unstable second, if at least 60 stable seconds follow it.
+      const std::size_t from = fault_at ? static_cast<std::size_t>(fault_at->ns() / 1'000'000'000) : 0;
+      const std::size_t end = last_completion_.ns() / 1'000'000'000 < static_cast<std::int64_t>(seconds_)
+                                  ? static_cast<std::size_t>(last_completion_.ns() / 1'000'000'000)
+                                  : seconds_;
+      std::optional<std::size_t> last_unstable;
+      for (std::size_t s = from; s < end; ++s) {
+        bool stable = true;
+        for (std::size_t r = 0; r <= regions_ && stable; ++r) {
+          const SeriesCell& c = at(s, r);
+          if (c.by_cause[static_cast<std::size_t>(Cause::http_429)] || c.by_cause[static_cast<std::size_t>(Cause::http_503)]) stable = false;
+        }
+        for (const auto& c : capacity_) {
+          if (!stable || !c.target_pct || s >= c.samples.size()) continue;
+          if (c.samples[s].cpu_utilization_pct > *c.target_pct) stable = false;
+        }
+        if (!stable) last_unstable = s;
+      }
+      const double fault_s = fault_at ? fault_at->seconds_f() : 0.0;
+      if (!last_unstable) {
+        h.time_to_stable_s = 0.0;
+      } else if (*last_unstable + 1 + 60 <= end) {
+        h.time_to_stable_s = std::max(0.0, static_cast<double>(*last_unstable + 1) - fault_s);
+      }
+    }
     return h;
   }
 
@@ -134,6 +219,8 @@ class RunMetrics {
   LatencyHistogram latency_;
   std::optional<TimePoint> first_failure_, last_failure_;
   TimePoint first_start_, last_completion_;
+  std::vector<CoarseLatencyHistogram> per_second_latency_;
+  std::vector<RegionCapacitySeries> capacity_;
   EventLog log_;
 };
 

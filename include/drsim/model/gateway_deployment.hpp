@@ -1,0 +1,254 @@
+// A gateway Deployment under load: its pods (a queue each), Envoy's local
+// rate limit (one bucket per pod), metrics-server scraping the pods' CPU, and
+// the HPA resizing the Deployment from those scrapes.
+//
+// The chain the surviving region lives through: the offered load jumps, the
+// per-pod buckets reject what exceeds ready pods x quota (429), CPU rises,
+// metrics-server reports it one scrape window later, the HPA's next sync asks
+// for more pods, and each new pod takes traffic only after its start-up time.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drsim/core/random.hpp"
+#include "drsim/core/simulator.hpp"
+#include "drsim/core/time.hpp"
+#include "drsim/model/event_log.hpp"
+#include "drsim/model/gateway.hpp"
+#include "drsim/model/hpa.hpp"
+#include "drsim/model/token_bucket.hpp"
+
+namespace drsim {
+
+struct GatewayCapacitySpec {
+  std::int32_t replicas = 1;  // at the start of the run, ready at once
+  GatewayConfig pod;          // workers, CPU per request, pending queue
+  Distribution startup_s = Distribution::uniform(5, 10);  // scheduling to Ready for pods the HPA adds
+  CpuQuantity cpu_request = CpuQuantity::millicores(100);  // Istio gateway chart: requests 100m
+  /// CPU a rate-limited request costs, as a share of a served one (Envoy
+  /// still parses the request and writes the 429). UNCONFIRMED: a parameter.
+  double rejected_cpu_share = 0.1;
+  std::optional<TokenBucketConfig> rate_limit;
+  bool rate_limit_per_connection = false;  // per_downstream_connection: a full bucket per new connection
+  std::optional<HpaSpec> hpa;
+  HpaControllerOptions hpa_options;
+  Duration hpa_sync_period = Duration::seconds(15);    // --horizontal-pod-autoscaler-sync-period
+  Duration metrics_resolution = Duration::seconds(15);  // metrics-server --metric-resolution in the shipped manifests
+};
+
+/// What became of a request offered to the Deployment at once.
+enum class GatewayVerdict : std::uint8_t { accepted, rate_limited, overflow, no_ready_pod };
+
+/// One second of the Deployment, for the per-second series.
+struct DeploymentSample {
+  std::int32_t desired = 0;
+  std::int32_t ready = 0;
+  double cpu_utilization_pct = 0;  // CPU used over the second / (ready pods x request), the HPA's view
+  double busy_share = 0;           // busy workers / all workers of ready pods
+  std::uint32_t queue_length = 0;  // pending requests over all pods
+};
+
+class GatewayDeployment {
+ public:
+  GatewayDeployment(Simulator& sim, GatewayCapacitySpec spec, std::string name, GatewayCompletion completion,
+                    EventLog* log)
+      : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log),
+        gateway_(sim, spec_.pod, completion, "gateway/" + name_), rng_(sim.stream("gateway/" + name_ + "/startup")) {
+    if (spec_.replicas < 0) throw std::invalid_argument("gateway replicas must not be negative");
+    if (spec_.rate_limit) limiter_.emplace(*spec_.rate_limit);
+    if (spec_.hpa) hpa_.emplace(*spec_.hpa, spec_.hpa_options);
+  }
+  GatewayDeployment(const GatewayDeployment&) = delete;
+  GatewayDeployment& operator=(const GatewayDeployment&) = delete;
+
+  void start() {
+    for (std::int32_t i = 0; i < spec_.replicas; ++i) add_pod(Duration::zero());
+    desired_ = spec_.replicas;
+    last_scrape_ = sim_->now();
+    const auto tag = EventTag{30, 0};
+    sim_->every(spec_.metrics_resolution, [this] { scrape(); }, tag);
+    if (hpa_) sim_->every(spec_.hpa_sync_period, [this] { sync(); }, EventTag{31, 0});
+    sim_->every(Duration::seconds(1), [this] { sample(); }, EventTag{32, 0});
+  }
+
+  /// Offers a request; `timeout` is how long the client will wait for it.
+  GatewayVerdict submit(std::uint32_t request, Duration timeout) {
+    const std::size_t n = ready_.size();
+    if (n == 0) return GatewayVerdict::no_ready_pod;
+    const std::uint32_t pod = ready_[cursor_++ % n];
+    if (limiter_ && !spec_.rate_limit_per_connection && !limiter_->admit(pods_[pod].bucket, sim_->now())) {
+      // The 429 costs a little CPU too.
+      pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
+      ++rate_limited_;
+      return GatewayVerdict::rate_limited;
+    }
+    switch (gateway_.submit_to(pod, request, timeout)) {
+      case GatewayAdmission::accepted: return GatewayVerdict::accepted;
+      case GatewayAdmission::overflow: return GatewayVerdict::overflow;
+      case GatewayAdmission::no_ready_pod: return GatewayVerdict::no_ready_pod;
+    }
+    return GatewayVerdict::no_ready_pod;
+  }
+
+  [[nodiscard]] const std::vector<DeploymentSample>& samples() const { return samples_; }
+  [[nodiscard]] std::int32_t ready_replicas() const { return static_cast<std::int32_t>(ready_.size()); }
+  [[nodiscard]] std::int32_t desired_replicas() const { return desired_; }
+  [[nodiscard]] std::uint64_t rate_limited() const { return rate_limited_; }
+  [[nodiscard]] const Gateway& gateway() const { return gateway_; }
+  [[nodiscard]] const GatewayCapacitySpec& spec() const { return spec_; }
+  [[nodiscard]] const std::optional<LocalRateLimit>& limiter() const { return limiter_; }
+
+ private:
+  struct PodRecord {
+    std::uint32_t gateway_pod = 0;
+    std::size_t bucket = 0;
+    TimePoint created;
+    TimePoint ready_at = TimePoint::max();
+    bool removed = false;
+    std::int64_t extra_cpu_ns = 0;   // rate-limited requests' CPU
+    std::int64_t cpu_at_scrape = 0;  // cumulative CPU at the last scrape
+    std::int64_t cpu_at_sample = 0;  // cumulative CPU at the last per-second sample
+    std::optional<CpuQuantity> usage;  // last scraped usage
+    TimePoint metric_at;
+  };
+
+  std::int64_t cpu_ns(const PodRecord& p) const { return gateway_.cpu_time(p.gateway_pod).ns() + p.extra_cpu_ns; }
+
+  void add_pod(Duration startup) {
+    const std::uint32_t gp = static_cast<std::uint32_t>(gateway_.add_pod(startup));
+    PodRecord r;
+    r.gateway_pod = gp;
+    r.created = sim_->now();
+    if (limiter_) r.bucket = limiter_->add_pod(sim_->now() + startup);
+    pods_.push_back(r);
+    const auto idx = static_cast<std::uint32_t>(pods_.size() - 1);
+    if (startup == Duration::zero()) {
+      mark_ready(idx);
+    } else {
+      sim_->after(startup, [this, idx] { mark_ready(idx); }, EventTag{33, 0});
+    }
+  }
+
+  void mark_ready(std::uint32_t idx) {
+    PodRecord& r = pods_[idx];
+    if (r.removed) return;
+    r.ready_at = sim_->now();
+    ready_.push_back(idx);
+  }
+
+  void remove_newest(std::int32_t count) {
+    // The controller removes unready pods first, then the newest.
+    for (int pass = 0; pass < 2 && count > 0; ++pass) {
+      for (std::size_t i = pods_.size(); i-- > 0 && count > 0;) {
+        PodRecord& r = pods_[i];
+        if (r.removed) continue;
+        const bool ready = r.ready_at != TimePoint::max();
+        if (pass == 0 && ready) continue;
+        r.removed = true;
+        gateway_.remove_pod(r.gateway_pod);
+        ready_.erase(std::remove(ready_.begin(), ready_.end(), static_cast<std::uint32_t>(i)), ready_.end());
+        --count;
+      }
+    }
+  }
+
+  [[nodiscard]] std::int32_t live_pods() const {
+    std::int32_t n = 0;
+    for (const auto& r : pods_) n += r.removed ? 0 : 1;
+    return n;
+  }
+
+  // metrics-server: CPU over the last window per pod; a pod gets its first
+  // metric once it has been ready for a whole window.
+  void scrape() {
+    const TimePoint now = sim_->now();
+    for (auto& r : pods_) {
+      if (r.removed) continue;
+      const std::int64_t cpu = cpu_ns(r);
+      if (r.ready_at != TimePoint::max() && now - r.ready_at >= spec_.metrics_resolution) {
+        r.usage = CpuQuantity::average_usage(Duration::nanoseconds(cpu - r.cpu_at_scrape), now - last_scrape_);
+        r.metric_at = now;
+      }
+      r.cpu_at_scrape = cpu;
+    }
+    last_scrape_ = now;
+  }
+
+  void sync() {
+    samples_buf_.clear();
+    for (const auto& r : pods_) {
+      if (r.removed) continue;
+      HpaPodSample s;
+      s.request = spec_.cpu_request;
+      s.has_metric = r.usage.has_value();
+      s.usage = r.usage.value_or(CpuQuantity{});
+      s.ready = r.ready_at != TimePoint::max();
+      s.phase = PodPhase::running;
+      s.start_time = r.created;
+      s.ready_transition_time = s.ready ? r.ready_at : r.created;
+      s.metric_timestamp = r.metric_at;
+      s.metric_window = spec_.metrics_resolution;
+      samples_buf_.push_back(s);
+    }
+    const std::int32_t current = live_pods();
+    const std::int32_t desired = hpa_->recommend(current, samples_buf_, sim_->now());
+    desired_ = desired;
+    if (desired == current) return;
+    if (log_)
+      log_->add(sim_->now(), "hpa/" + name_, desired > current ? "scale_up" : "scale_down",
+                "replicas " + std::to_string(current) + " -> " + std::to_string(desired) + " (utilisation " +
+                    std::to_string(hpa_->status().current_utilization) + " % of request)");
+    if (desired > current) {
+      for (std::int32_t i = current; i < desired; ++i)
+        add_pod(Duration::from_seconds(std::max(0.0, spec_.startup_s.sample(rng_))));
+    } else {
+      remove_newest(current - desired);
+    }
+  }
+
+  void sample() {
+    DeploymentSample s;
+    s.desired = desired_;
+    s.ready = static_cast<std::int32_t>(ready_.size());
+    std::int64_t cpu_delta = 0;
+    std::uint32_t busy = 0;
+    for (auto& r : pods_) {
+      if (r.removed && gateway_.state(r.gateway_pod) == GatewayPodState::terminated && r.cpu_at_sample == cpu_ns(r)) continue;
+      const std::int64_t cpu = cpu_ns(r);
+      cpu_delta += cpu - r.cpu_at_sample;
+      r.cpu_at_sample = cpu;
+      s.queue_length += static_cast<std::uint32_t>(gateway_.queue_length(r.gateway_pod));
+      busy += gateway_.busy_workers(r.gateway_pod);
+    }
+    if (s.ready > 0) {
+      s.cpu_utilization_pct = 100.0 * static_cast<double>(cpu_delta) * 1e-9 /
+                              (static_cast<double>(s.ready) * static_cast<double>(spec_.cpu_request.millicores()) * 1e-3);
+      s.busy_share = static_cast<double>(busy) / (static_cast<double>(s.ready) * spec_.pod.workers);
+    }
+    samples_.push_back(s);
+  }
+
+  Simulator* sim_;
+  GatewayCapacitySpec spec_;
+  std::string name_;
+  EventLog* log_;
+  Gateway gateway_;
+  RandomStream rng_;
+  std::optional<LocalRateLimit> limiter_;
+  std::optional<HorizontalPodAutoscaler> hpa_;
+  std::vector<PodRecord> pods_;
+  std::vector<std::uint32_t> ready_;  // indices into pods_, rotation order
+  std::uint64_t cursor_ = 0;
+  std::int32_t desired_ = 0;
+  TimePoint last_scrape_;
+  std::vector<HpaPodSample> samples_buf_;
+  std::vector<DeploymentSample> samples_;
+  std::uint64_t rate_limited_ = 0;
+};
+
+}  // namespace drsim
