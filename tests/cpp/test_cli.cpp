@@ -25,11 +25,14 @@ TEST_CASE("A bad model exits 2 with a message naming the file and the JSON path"
     const char* says;
   };
   const Case cases[] = {
-      {"syntax_error.json", "line 53, column", "valid JSON"},
+      {"syntax_error.json", "line 164, column", "valid JSON"},
       {"wrong_type.json", "gtm.health_check.failures", "found string \"three\""},
       {"bad_unit.json", "gtm.health_check.interval", "unknown unit"},
       {"negative_duration.json", "gtm.ttl", "(negative)"},
-      {"zero_capacity.json", "clients[0].load.connections", "connections >= 1"},
+      {"zero_capacity.json", "regions[0].gateway.replicas", "zero capacity"},
+      {"zero_connections.json", "clients[0].load.connections", "connections >= 1"},
+      {"fill_interval_too_short.json", "regions[1].gateway.rate_limit.fill_interval", "at least 50ms"},
+      {"replicas_outside_hpa.json", "regions[0].gateway.replicas", "[min_replicas, max_replicas] = [1, 1]"},
       {"share_above_1.json", "gtm.health_check.rule.failing_share_above", "between 0 and 1"},
       {"unknown_field.json", "gtm.health_check.intervall", "did you mean \"interval\""},
       {"missing_reference.json", "faults[0].target", "\"cluster-3\", which does not exist"},

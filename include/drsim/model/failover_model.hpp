@@ -311,7 +311,8 @@ class FailoverModel {
       if (!deployments_[c]) continue;
       const auto& cap = *spec_.gateways[c].capacity;
       metrics_.add_deployment(topo.clusters()[c].region, deployments_[c]->samples(),
-                              cap.hpa ? std::optional<double>(cap.hpa->target_cpu_utilization) : std::nullopt);
+                              cap.hpa ? std::optional<double>(cap.hpa->target_cpu_utilization) : std::nullopt,
+                              cap.hpa_options.tolerance);
     }
     evaluate_alerts();
     metrics_.log().sort_by_time();

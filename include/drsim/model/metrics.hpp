@@ -50,6 +50,7 @@ struct AlertRecord {
 struct RegionCapacitySeries {
   std::vector<DeploymentSample> samples;  // index = second
   std::optional<double> target_pct;       // the HPA's CPU target, if any
+  double tolerance = 0.1;                 // the HPA's tolerance around the target
 };
 
 class RunMetrics {
@@ -107,7 +108,8 @@ class RunMetrics {
     if (per_second_latency_.empty() || region >= regions_) return nullptr;
     return &per_second_latency_[second * regions_ + region];
   }
-  void add_deployment(std::size_t region, const std::vector<DeploymentSample>& samples, std::optional<double> target) {
+  void add_deployment(std::size_t region, const std::vector<DeploymentSample>& samples, std::optional<double> target,
+                      double tolerance = 0.1) {
     auto& c = capacity_.at(region);
     if (c.samples.size() < samples.size()) c.samples.resize(samples.size());
     for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -122,6 +124,7 @@ class RunMetrics {
       d.queue_length += s.queue_length;
     }
     if (target) c.target_pct = target;
+    c.tolerance = tolerance;
   }
   [[nodiscard]] const RegionCapacitySeries& capacity(std::size_t region) const { return capacity_.at(region); }
   [[nodiscard]] bool has_capacity_model() const {
@@ -174,8 +177,9 @@ class RunMetrics {
       for (const auto& c : capacity_)
         for (const auto& s : c.samples) peak = std::max(peak, s.cpu_utilization_pct);
       h.peak_utilization_pct = peak;
-      // Stable: a second with no 429/503 anywhere and every region's CPU at
-      // or under its HPA target. Time to stable: from the fault to the end of
+      // Stable: a second with no 429/503 anywhere and every HPA content with
+      // what is ready (its CPU view within target and tolerance, no pod still
+      // starting). Time to stable: from the fault to the end of
       // the last unstable second, if at least 60 stable seconds follow it.
       const std::size_t from = fault_at ? static_cast<std::size_t>(fault_at->ns() / 1'000'000'000) : 0;
       const std::size_t end = last_completion_.ns() / 1'000'000'000 < static_cast<std::int64_t>(seconds_)
@@ -189,8 +193,9 @@ class RunMetrics {
           if (c.by_cause[static_cast<std::size_t>(Cause::http_429)] || c.by_cause[static_cast<std::size_t>(Cause::http_503)]) stable = false;
         }
         for (const auto& c : capacity_) {
-          if (!stable || !c.target_pct || s >= c.samples.size()) continue;
-          if (c.samples[s].cpu_utilization_pct > *c.target_pct) stable = false;
+          // Under target as the controller sees it: the HPA asks for no
+          // other replica count than the ready one.
+          if (stable && c.target_pct && s < c.samples.size() && c.samples[s].desired != c.samples[s].ready) stable = false;
         }
         if (!stable) last_unstable = s;
       }
