@@ -210,23 +210,34 @@ TEST_CASE("A client that submits again from on_done queues behind requests alrea
 }
 
 TEST_CASE("Request slots are recycled, so steady traffic does not grow the pool", "[gateway]") {
-  // One worker, 10 ms per request, a request every 20 ms for 10 s: at most
-  // one in flight, so 500 requests pass through the same slot.
+  // One worker, 10 ms per request, a request every 20 ms for 10 s (each with
+  // a 1 s timeout): at most one in flight, so 500 requests pass through the
+  // same slot, and every timeout is cancelled when its request completes.
+  struct SteadyClient {
+    Gateway* gw = nullptr;
+    std::uint32_t sent = 0;
+    std::size_t max_in_flight = 0;
+    void send() {
+      if (sent == 500) return;
+      gw->submit(sent++, 1_s);
+      max_in_flight = std::max(max_in_flight, gw->in_flight());
+    }
+  };
   Simulator sim;
   Recorder rec{&sim, {}};
   Gateway gw(sim, fixed_cost(1, 10_ms), GatewayCompletion::to(rec));
   gw.add_pod(Duration::zero());
-  std::size_t max_in_flight = 0;
-  for (std::uint32_t i = 0; i < 500; ++i) {
-    sim.run_until(at(20_ms * i));
-    gw.submit(i, 1_s);
-    max_in_flight = std::max(max_in_flight, gw.in_flight());
-  }
+  SteadyClient client{&gw};
+  auto* c = &client;
+  const auto sender = sim.every_from(TimePoint::start(), 20_ms, [c] { c->send(); });
+  sim.run_until(at(10_s));
+  sim.cancel(sender);
   sim.run();
+  CHECK(client.sent == 500);
   CHECK(rec.completed.size() == 500);
-  CHECK(max_in_flight == 1);
+  CHECK(client.max_in_flight == 1);
   CHECK(gw.total_stats().served == 500);
-  CHECK(sim.pending_events() == 0);  // every timeout was cancelled on completion
+  CHECK(sim.pending_events() == 0);
 }
 
 TEST_CASE("Gateway events carry their kind and the gateway's component into the run fingerprint", "[gateway]") {

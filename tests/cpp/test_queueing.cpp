@@ -72,6 +72,22 @@ struct NullClient {
   void on_done(std::uint32_t, GatewayOutcome, Duration) {}
 };
 
+// Poisson arrivals as a chain of simulator events, one submit each.
+struct PoissonArrivals {
+  Simulator* sim;
+  Gateway* gateway;
+  RandomStream gaps;
+  double mean_gap_s;
+  std::uint32_t next_request = 0;
+
+  void schedule_next() {
+    sim->after(Duration::from_seconds(gaps.exponential(mean_gap_s)), [this] {
+      gateway->submit(next_request++);
+      schedule_next();
+    });
+  }
+};
+
 struct MMcCase {
   int servers;
   double utilisation;
@@ -100,29 +116,17 @@ MMcEstimate simulate(const MMcCase& mmc, std::uint64_t seed) {
   Gateway gateway(sim, config, GatewayCompletion::to(client));
   const auto pod = gateway.add_pod(Duration::zero());
 
-  // Arrivals are fed from outside the event queue: run the simulator up to
-  // the next arrival, submit, draw the next gap. Same process, half the events.
-  const double arrivals_per_s = mmc.utilisation * mmc.servers;
-  RandomStream arrivals = sim.stream("arrivals");
-  TimePoint next_arrival = TimePoint::start();
-  std::uint32_t request = 0;
-  auto advance_to = [&](TimePoint until) {
-    while (next_arrival <= until) {
-      sim.run_until(next_arrival);
-      gateway.submit(request++);
-      next_arrival += Duration::from_seconds(arrivals.exponential(1.0 / arrivals_per_s));
-    }
-    sim.run_until(until);
-  };
+  PoissonArrivals source{&sim, &gateway, sim.stream("arrivals"), 1.0 / (mmc.utilisation * mmc.servers)};
+  source.schedule_next();
 
-  const double run_s = mmc.customers / arrivals_per_s;
-  advance_to(TimePoint::start() + Duration::from_seconds(0.02 * run_s));
+  const double run_s = mmc.customers / (mmc.utilisation * mmc.servers);
+  sim.run_until(TimePoint::start() + Duration::from_seconds(0.02 * run_s));
   const Duration batch = Duration::from_seconds(run_s / kBatches);
   RunningStats waits, utilisations;
   for (int b = 0; b < kBatches; ++b) {
     const GatewayPodStats before = gateway.stats(pod);
     const Duration cpu_before = gateway.cpu_time(pod);
-    advance_to(sim.now() + batch);
+    sim.run_until(sim.now() + batch);
     const GatewayPodStats& after = gateway.stats(pod);
     waits.add((after.queue_time - before.queue_time).seconds_f() / static_cast<double>(after.started - before.started));
     utilisations.add((gateway.cpu_time(pod) - cpu_before).seconds_f() / (mmc.servers * batch.seconds_f()));
