@@ -16,7 +16,7 @@ using nlohmann::ordered_json;
 
 namespace {
 
-/// Rounds to 6 significant decimals so JSON output is stable and readable.
+/// Rounds to 6 decimal places so JSON output is stable and readable.
 double tidy(double x) { return std::round(x * 1e6) / 1e6; }
 
 std::string fmt(const char* f, double x) {
@@ -130,8 +130,8 @@ std::string Result::fortio_json() const {
   });
   hist["Data"] = data;
   ordered_json pct = ordered_json::array();
-  for (double q : {50.0, 75.0, 90.0, 99.0, 99.9})
-    pct.push_back({{"Percentile", q}, {"Value", tidy(static_cast<double>(lat.quantile_ns(q / 100)) * 1e-9)}});
+  for (double q : {0.50, 0.75, 0.90, 0.99, 0.999})
+    pct.push_back({{"Percentile", tidy(q * 100)}, {"Value", tidy(static_cast<double>(lat.quantile_ns(q)) * 1e-9)}});
   hist["Percentiles"] = pct;
   j["DurationHistogram"] = hist;
   ordered_json codes = ordered_json::object();
@@ -159,7 +159,7 @@ std::string Result::report() const {
   if (s.by_cause.count("http_429") && s.by_cause.at("http_429")) o << "throttled (429)      " << fmt("%.2f", h.throttled_pct) << " %\n";
   if (h.peak_utilization_pct) o << "peak gateway CPU     " << fmt("%.0f", *h.peak_utilization_pct) << " % of request\n";
   if (metrics_.has_capacity_model()) {
-    if (h.time_to_stable_s) o << "time to stable       " << fmt("%.0f", *h.time_to_stable_s) << " s after the fault (CPU under target, no 429/503 for 60 s)\n";
+    if (h.time_to_stable_s) o << "time to stable       " << fmt("%.0f", *h.time_to_stable_s) << " s after the fault (no 429/503 and the HPA content with the ready pods for 60 s)\n";
     else o << "time to stable       not reached before the end of the run\n";
   }
   for (const auto& a : metrics_.alerts)
