@@ -56,8 +56,8 @@ struct DeploymentSample {
 class GatewayDeployment {
  public:
   GatewayDeployment(Simulator& sim, GatewayCapacitySpec spec, std::string name, GatewayCompletion completion,
-                    EventLog* log)
-      : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log),
+                    EventLog* log, std::uint16_t component = 0)
+      : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log), component_(component),
         gateway_(sim, spec_.pod, completion, "gateway/" + name_), rng_(sim.stream("gateway/" + name_ + "/startup")) {
     if (spec_.replicas < 0) throw std::invalid_argument("gateway replicas must not be negative");
     if (spec_.rate_limit) limiter_.emplace(*spec_.rate_limit);
@@ -70,11 +70,32 @@ class GatewayDeployment {
     for (std::int32_t i = 0; i < spec_.replicas; ++i) add_pod(Duration::zero());
     desired_ = spec_.replicas;
     last_scrape_ = sim_->now();
-    const auto tag = EventTag{30, 0};
-    sim_->every(spec_.metrics_resolution, [this] { scrape(); }, tag);
-    if (hpa_) sim_->every(spec_.hpa_sync_period, [this] { sync(); }, EventTag{31, 0});
-    sim_->every(Duration::seconds(1), [this] { sample(); }, EventTag{32, 0});
+    sim_->every(spec_.metrics_resolution, [this] { scrape(); }, EventTag{30, component_});
+    if (hpa_) sim_->every(spec_.hpa_sync_period, [this] { sync(); }, EventTag{31, component_});
+    sim_->every(Duration::seconds(1), [this] { sample(); }, EventTag{32, component_});
   }
+
+  /// The Deployment is gone (deleted, or its region is down): its pods take
+  /// nothing and the HPA has no target to scale. Back up, it is recreated at
+  /// its initial replica count, pods starting afresh.
+  void set_down(bool down) {
+    if (down == down_) return;
+    down_ = down;
+    if (down) {
+      for (std::size_t i = 0; i < pods_.size(); ++i) {
+        if (pods_[i].removed) continue;
+        pods_[i].removed = true;
+        gateway_.remove_pod(pods_[i].gateway_pod);
+      }
+      ready_.clear();
+      desired_ = 0;
+    } else {
+      for (std::int32_t i = 0; i < spec_.replicas; ++i)
+        add_pod(Duration::from_seconds(std::max(0.0, spec_.startup_s.sample(rng_))));
+      desired_ = spec_.replicas;
+    }
+  }
+  [[nodiscard]] bool down() const { return down_; }
 
   /// Offers a request; `timeout` is how long the client will wait for it.
   GatewayVerdict submit(std::uint32_t request, Duration timeout) {
@@ -130,7 +151,7 @@ class GatewayDeployment {
     if (startup == Duration::zero()) {
       mark_ready(idx);
     } else {
-      sim_->after(startup, [this, idx] { mark_ready(idx); }, EventTag{33, 0});
+      sim_->after(startup, [this, idx] { mark_ready(idx); }, EventTag{33, component_});
     }
   }
 
@@ -180,6 +201,7 @@ class GatewayDeployment {
   }
 
   void sync() {
+    if (down_) return;  // no Deployment to scale
     samples_buf_.clear();
     for (const auto& r : pods_) {
       if (r.removed) continue;
@@ -237,6 +259,8 @@ class GatewayDeployment {
   GatewayCapacitySpec spec_;
   std::string name_;
   EventLog* log_;
+  std::uint16_t component_ = 0;
+  bool down_ = false;
   Gateway gateway_;
   RandomStream rng_;
   std::optional<LocalRateLimit> limiter_;
