@@ -1,0 +1,61 @@
+"""drsim: discrete-event simulation of region-level DNS failover, from Python.
+
+>>> import drsim
+>>> sc = drsim.Scenario.load("models/asm-gtm-drill.json").with_overrides({"gtm.ttl": "30s"})
+>>> r = sc.run(seed=7, replications=100)
+>>> r.replications["failed_pct"]["mean"], r.series.head()
+>>> drsim.plot.timeline(r)
+
+Submodules: :mod:`drsim.plot` (matplotlib figures of a Result) and
+:mod:`drsim.k8s` (scenario overrides from Kubernetes, ASM and Envoy
+manifests); both load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._native import native as _native
+from .errors import ManifestError, ManifestWarning, ModelError
+from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result
+from .scenario import Scenario, override_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import k8s, plot
+
+__version__: str = _native.__version__
+
+#: Names of the built-in client profiles (``clients.<name>.profile``).
+CLIENT_PRESETS: tuple[str, ...] = tuple(_native.CLIENT_PRESETS)
+
+_LAZY = ("plot", "k8s")
+
+
+def __getattr__(name: str) -> Any:
+    # matplotlib and yaml load only when drsim.plot / drsim.k8s are used.
+    if name in _LAZY:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'drsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_LAZY))
+
+
+__all__ = [
+    "Scenario",
+    "Result",
+    "ModelError",
+    "ManifestError",
+    "ManifestWarning",
+    "CAUSES",
+    "FAILURE_CAUSES",
+    "FORTIO_CODES",
+    "CLIENT_PRESETS",
+    "override_text",
+    "plot",
+    "k8s",
+]

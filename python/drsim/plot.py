@@ -1,0 +1,247 @@
+"""Matplotlib figures of a :class:`drsim.Result` (replication 0).
+
+Each function draws on ``ax`` (a new figure when None) and returns the Axes;
+axes carry units, and markers name what happened when.
+
+- :func:`timeline`: per-second ok and failed requests per region, with the
+  fault, GTM detection, answer change, scale events and alerts marked.
+- :func:`traffic_split`: where each second's requests went (ok per region, failed).
+- :func:`replicas`: gateway replicas over time, when the run has any.
+- :func:`latency`: the latency histogram with its percentiles.
+- :func:`heatmap`: a figure over a grid of two parameters (e.g. a what-if sweep).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, Optional
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from .result import Result
+
+#: Which logged events become timeline markers: (label, colour, test on (component, event)).
+_MARKERS: tuple[tuple[str, str, Any], ...] = (
+    ("fault", "black", lambda comp, ev: ev.startswith("fault_")),
+    ("GTM: address unhealthy", "#ff7f0e", lambda comp, ev: ev == "address_unhealthy"),
+    ("GTM: answer changed", "#9467bd", lambda comp, ev: ev == "answer_changed"),
+    ("HPA scale event", "#2ca02c", lambda comp, ev: ev in ("scale_up", "scale_down")),
+    ("alert firing", "#e377c2", lambda comp, ev: ev == "alert_firing"),
+)
+
+_DEFAULT_SIZE = (10, 4.5)
+
+
+def _axes(ax: Optional[Axes], size: tuple[float, float] = _DEFAULT_SIZE) -> Axes:
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def _active_end(result: Result) -> float:
+    """The end of the last second in which any request started (the series runs on past the load)."""
+    series = result.series
+    active = series.loc[series["sent"] > 0, "second"]
+    return float(active.max() + 1) if len(active) else 1.0
+
+
+def _mark_events(ax: Axes, result: Result) -> None:
+    """Vertical lines for the fault, detection, answer change and alerts; triangles along the top for scale events."""
+    events = result.events
+    labelled: set[str] = set()
+    along_top = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    for row in events.itertuples(index=False):
+        for label, colour, test in _MARKERS:
+            if not test(str(row.component), str(row.event)):
+                continue
+            name = None if label in labelled else label
+            labelled.add(label)
+            if label == "HPA scale event":
+                up = row.event == "scale_up"
+                ax.plot([row.time_s], [0.97 if up else 0.93], marker="^" if up else "v", color=colour,
+                        markersize=5, linestyle="none", transform=along_top, label=name, clip_on=False)
+            else:
+                style = "-" if row.event == "fault_start" else "--"
+                ax.axvline(row.time_s, color=colour, linestyle=style, linewidth=1.2, alpha=0.85, label=name)
+            break
+
+
+def timeline(result: Result, ax: Optional[Axes] = None, *, events: bool = True) -> Axes:
+    """Per-second ok (solid) and failed (dashed) requests per region, by start time.
+
+    Vertical lines mark the fault (solid black), the GTM judging the address
+    unhealthy, the published answer changing, scale events and alerts found in
+    the run's event log. Requests that got no address at all count under "none".
+    """
+    ax = _axes(ax)
+    series = result.series
+    regions = list(dict.fromkeys(series["region"]))
+    palette = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1", "C2", "C3"])
+    for i, region in enumerate(regions):
+        part = series[series["region"] == region]
+        colour = palette[i % len(palette)]
+        ax.plot(part["second"], part["ok"], color=colour, linewidth=1.4, label=f"{region} ok")
+        if part["failed"].any():
+            ax.plot(part["second"], part["failed"], color=colour, linestyle="--", linewidth=1.4, label=f"{region} failed")
+    if events:
+        _mark_events(ax, result)
+    ax.set_xlabel("time since start (s)")
+    ax.set_ylabel("requests started per second (1/s)")
+    ax.set_title(f"{result.model_name}: requests per second by region (seed {result.seed}, replication 0)")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(0, _active_end(result))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+    return ax
+
+
+def traffic_split(result: Result, ax: Optional[Axes] = None) -> Axes:
+    """Each second's requests as shares (%): ok per region stacked, failed on top."""
+    ax = _axes(ax)
+    series = result.series
+    sent = series.groupby("second")["sent"].sum()
+    seconds = sent.index.to_numpy()
+    total = sent.to_numpy().astype(float)
+    safe = np.where(total > 0, total, np.nan)
+    layers: list[np.ndarray] = []
+    labels: list[str] = []
+    for region in result.region_names:
+        ok = series[series["region"] == region].set_index("second")["ok"].reindex(sent.index, fill_value=0)
+        layers.append(100.0 * ok.to_numpy() / safe)
+        labels.append(f"ok via {region}")
+    failed = series.groupby("second")["failed"].sum().reindex(sent.index, fill_value=0)
+    layers.append(100.0 * failed.to_numpy() / safe)
+    labels.append("failed")
+    colours = [f"C{i}" for i in range(len(layers) - 1)] + ["#d62728"]
+    ax.stackplot(seconds, np.nan_to_num(np.vstack(layers)), labels=labels, colors=colours, alpha=0.85, step="post")
+    _mark_events(ax, result)
+    ax.set_xlabel("time since start (s)")
+    ax.set_ylabel("share of requests started (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, _active_end(result))
+    ax.set_title(f"{result.model_name}: where each second's requests went")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+    return ax
+
+
+def replica_counts(result: Result) -> pd.DataFrame:
+    """Gateway replicas per second and region: ``second``, ``region``, ``replicas_ready``, ``replicas_desired``.
+
+    Only regions whose gateway has a capacity model (``gateway.replicas``) have
+    replica figures; the frame is empty when no region has one.
+    """
+    series = result.series
+    columns = [c for c in ("replicas_ready", "replicas_desired") if c in series.columns]
+    if not columns:
+        return pd.DataFrame(columns=["second", "region", "replicas_ready", "replicas_desired"])
+    frame = series[["second", "region", *columns]].dropna(subset=columns, how="all")
+    return frame.reset_index(drop=True)
+
+
+def replicas(result: Result, ax: Optional[Axes] = None) -> Axes:
+    """Ready (solid) and desired (dashed, the HPA's latest decision) gateway replicas per region.
+
+    Scale events and alerts are marked. When no region's gateway has a
+    capacity model (no ``gateway.replicas`` in the model, as in the seed drill)
+    there is nothing to draw: the Axes says so in words and a
+    :class:`UserWarning` is issued; nothing fails.
+    """
+    ax = _axes(ax)
+    counts = replica_counts(result)
+    ax.set_xlabel("time since start (s)")
+    ax.set_ylabel("gateway replicas (pods)")
+    ax.set_title(f"{result.model_name}: gateway replicas per region")
+    if counts.empty:
+        message = (
+            "no replica data in this run: no region's gateway has a capacity model "
+            "(gateway.replicas, pod, hpa) in this scenario"
+        )
+        warnings.warn(f"drsim.plot.replicas: {message}", UserWarning, stacklevel=2)
+        ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, wrap=True, color="0.35")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return ax
+    for i, (region, part) in enumerate(counts.groupby("region", sort=False)):
+        colour = f"C{i}"
+        if "replicas_ready" in part and part["replicas_ready"].notna().any():
+            ax.step(part["second"], part["replicas_ready"], where="post", color=colour, label=f"{region} ready")
+        if "replicas_desired" in part and part["replicas_desired"].notna().any():
+            ax.step(part["second"], part["replicas_desired"], where="post", color=colour, linestyle="--",
+                    alpha=0.8, label=f"{region} desired")
+    _mark_events(ax, result)
+    ax.set_xlim(0, _active_end(result))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+    return ax
+
+
+def latency(result: Result, ax: Optional[Axes] = None, *, quantiles: Sequence[float] = (0.5, 0.9, 0.99, 0.999)) -> Axes:
+    """Latency histogram of replication 0 (log-spaced bins, milliseconds) with percentile lines.
+
+    Failed requests count too, with the time they took to fail (a refused
+    connection fails in about one round trip).
+    """
+    ax = _axes(ax)
+    hist = result.latency_histogram
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_ylabel("requests per bin")
+    ax.set_title(f"{result.model_name}: latency, replication 0")
+    if hist.empty:
+        ax.text(0.5, 0.5, "no completed requests", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    mid_ms = 1e3 * 0.5 * (hist["start_s"].to_numpy() + hist["end_s"].to_numpy())
+    lo, hi = max(mid_ms.min(), 1e-3), max(mid_ms.max(), 1e-3)
+    edges = np.geomspace(lo / 1.05, hi * 1.05, 61)
+    counts, _ = np.histogram(np.clip(mid_ms, edges[0], edges[-1]), bins=edges, weights=hist["count"].to_numpy())
+    ax.stairs(counts, edges, fill=True, alpha=0.6, color="C0", label="requests")
+    ax.set_xscale("log")
+    for i, (q, value) in enumerate(result.latency_quantiles(quantiles).items()):
+        ax.axvline(value * 1e3, color=f"C{i + 1}", linestyle="--", linewidth=1.2, label=f"p{q * 100:g} = {value * 1e3:.2f} ms")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper center", fontsize="small", frameon=False)
+    return ax
+
+
+def heatmap(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    value: str,
+    ax: Optional[Axes] = None,
+    *,
+    fmt: str = "{:.1f}",
+    cmap: str = "viridis_r",
+    label: Optional[str] = None,
+) -> Axes:
+    """A heatmap of ``value`` over the ``x`` and ``y`` columns of ``frame``, each cell annotated.
+
+    Rows with the same (x, y) are averaged; axis ticks keep the order in which
+    the values first appear (so "10s", "30s", "60s" stay in that order).
+    """
+    ax = _axes(ax, (7, 4.5))
+    xs = list(dict.fromkeys(frame[x]))
+    ys = list(dict.fromkeys(frame[y]))
+    table = frame.groupby([y, x], sort=False)[value].mean().unstack(x).reindex(index=ys, columns=xs)
+    data = table.to_numpy(dtype=float)
+    image = ax.imshow(data, cmap=cmap, aspect="auto", origin="lower")
+    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [str(v) for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    finite = data[np.isfinite(data)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(data):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize="small",
+                    color="white" if (v > middle) == (cmap.endswith("_r")) else "black")
+    ax.figure.colorbar(image, ax=ax, label=label or value)
+    return ax
+
+
+__all__ = ["timeline", "traffic_split", "replicas", "replica_counts", "latency", "heatmap"]

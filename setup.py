@@ -1,0 +1,71 @@
+"""Builds the `_drsim` extension with the project's own CMake build, for pip.
+
+    python3 -m venv --system-site-packages /tmp/v
+    /tmp/v/bin/pip install --no-build-isolation .
+
+The metadata lives in pyproject.toml; this file only teaches setuptools to run
+CMake (in build-python/, never build/, which belongs to `make`) and to put the
+built module into the package as drsim/_drsim*.so. Set DRSIM_PIP_BUILD_DIR to
+build elsewhere, DRSIM_PIP_JOBS to limit parallel compile jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+
+
+class CMakeExtension(Extension):
+    """An extension whose sources CMake knows (python/CMakeLists.txt)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, sources=[])
+
+
+class CMakeBuild(build_ext):
+    """Configures and builds the `_drsim` CMake target, then copies the module into the package."""
+
+    def build_extension(self, ext: Extension) -> None:
+        build_dir = Path(os.environ.get("DRSIM_PIP_BUILD_DIR", ROOT / "build-python")).resolve()
+        # The real interpreter behind a venv: its headers and extension suffix.
+        python = os.path.realpath(sys.executable)
+        configure = [
+            "cmake", "-S", str(ROOT), "-B", str(build_dir),
+            "-DCMAKE_BUILD_TYPE=Release",
+            "-DDRSIM_BUILD_PYTHON=ON", "-DDRSIM_BUILD_TESTS=OFF", "-DDRSIM_BUILD_CLI=OFF",
+            "-DDRSIM_BUILD_BENCH=OFF", "-DDRSIM_INSTALL=OFF",
+            f"-DPython3_EXECUTABLE={python}",
+        ]
+        if not (build_dir / "CMakeCache.txt").exists() and shutil.which("ninja"):
+            configure += ["-G", "Ninja"]
+        jobs = os.environ.get("DRSIM_PIP_JOBS", str(os.cpu_count() or 1))
+        subprocess.check_call(configure)
+        subprocess.check_call(["cmake", "--build", str(build_dir), "--target", "_drsim", "-j", jobs])
+
+        suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+        built = build_dir / "python" / f"_drsim{suffix}"
+        if not built.is_file():
+            found = sorted((build_dir / "python").glob("_drsim*"))
+            raise RuntimeError(f"CMake built no {built.name} in {build_dir / 'python'} (found {[p.name for p in found]})")
+        target = Path(self.get_ext_fullpath(ext.name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(built, target)
+
+
+# setuptools' own staging (build/lib.*, build/bdist.*, *.egg-info) goes under
+# build-python/ too: build/ is make's, and python/ stays a clean source folder.
+(ROOT / "build-python").mkdir(exist_ok=True)
+setup(
+    ext_modules=[CMakeExtension("drsim._drsim")],
+    cmdclass={"build_ext": CMakeBuild},
+    options={"build": {"build_base": "build-python/setuptools"}, "egg_info": {"egg_base": "build-python"}},
+)

@@ -1,0 +1,103 @@
+"""drsim.plot: every figure draws from a Result, labels its axes with units and marks what happened."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import drsim
+from conftest import MODELS
+
+
+@pytest.fixture(autouse=True)
+def close_figures() -> None:
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def with_gateways(bare_drill: drsim.Scenario) -> drsim.Result:
+    """The drill with a capacity model and an HPA on both gateways, so replicas exist."""
+    overrides = {}
+    for region in bare_drill.region_names:
+        gw = f"regions.{region}.gateway."
+        overrides.update({gw + "replicas": 2, gw + "cpu_request": "100m", gw + "hpa.min_replicas": 1, gw + "hpa.max_replicas": 6})
+    return bare_drill.with_overrides(overrides).run(seed=1)
+
+
+def legend_labels(ax: plt.Axes) -> list[str]:
+    legend = ax.get_legend()
+    return [t.get_text() for t in legend.get_texts()] if legend else []
+
+
+def test_timeline_plots_ok_and_failed_per_region_and_marks_fault_detection_answer(drill_result: drsim.Result) -> None:
+    ax = drsim.plot.timeline(drill_result)
+    assert ax.get_xlabel() == "time since start (s)"
+    assert "(1/s)" in ax.get_ylabel()
+    labels = legend_labels(ax)
+    for expected in ("region-1 ok", "region-2 ok", "region-2 failed", "fault", "GTM: address unhealthy", "GTM: answer changed"):
+        assert expected in labels
+    assert "region-1 failed" not in labels  # region-1 never failed a request
+    fault_line = next(line for line in ax.get_lines() if line.get_label() == "fault")
+    assert fault_line.get_xdata()[0] == pytest.approx(drill_result.summary["fault_at_s"], abs=1e-6)
+    assert ax.get_xlim() == (0, 300)  # the load's 300 s, not the series' tail
+
+
+def test_timeline_draws_on_a_given_axes(drill_result: drsim.Result) -> None:
+    fig, axes = plt.subplots(2, 1)
+    assert drsim.plot.timeline(drill_result, ax=axes[1]) is axes[1]
+    assert not axes[0].get_lines()
+
+
+def test_traffic_split_stacks_shares_to_100_percent(drill_result: drsim.Result) -> None:
+    ax = drsim.plot.traffic_split(drill_result)
+    assert ax.get_ylabel() == "share of requests started (%)"
+    assert ax.get_ylim() == (0, 100)
+    assert legend_labels(ax)[:3] == ["ok via region-1", "ok via region-2", "failed"]
+
+
+def test_latency_marks_the_percentiles_in_milliseconds(drill_result: drsim.Result) -> None:
+    ax = drsim.plot.latency(drill_result)
+    assert ax.get_xlabel() == "latency (ms, log scale)" and ax.get_xscale() == "log"
+    p99 = drill_result.latency_quantiles([0.99])[0.99]
+    assert f"p99 = {p99 * 1e3:.2f} ms" in legend_labels(ax)
+
+
+def test_replicas_without_a_capacity_model_says_so_and_does_not_fail(bare_drill: drsim.Scenario) -> None:
+    result = bare_drill.run(seed=1)
+    with pytest.warns(UserWarning, match="no replica data"):
+        ax = drsim.plot.replicas(result)
+    assert any("no replica data" in t.get_text() for t in ax.texts)
+    assert drsim.plot.replica_counts(result).empty
+
+
+def test_replicas_plots_ready_and_desired_per_region(with_gateways: drsim.Result) -> None:
+    ax = drsim.plot.replicas(with_gateways)
+    assert ax.get_ylabel() == "gateway replicas (pods)"
+    assert {"region-1 ready", "region-1 desired", "region-2 ready"} <= set(legend_labels(ax))
+    counts = drsim.plot.replica_counts(with_gateways)
+    assert set(counts["region"]) == {"region-1", "region-2"}
+    assert (counts["replicas_ready"].dropna() >= 1).all()
+
+
+def test_timeline_marks_scale_events_and_alerts_when_there_are_some() -> None:
+    spike = MODELS / "surviving-region-spike.json"
+    if not spike.exists():
+        pytest.skip("models/surviving-region-spike.json is not in this checkout")
+    result = drsim.Scenario.load(spike).with_overrides({"clients.users.load.duration": "15m"}).run(seed=1)
+    events = set(result.events["event"])
+    ax = drsim.plot.timeline(result)
+    labels = legend_labels(ax)
+    assert ("scale_up" in events) == ("HPA scale event" in labels)
+    assert ("alert_firing" in events) == ("alert firing" in labels)
+    assert "scale_up" in events
+
+
+def test_heatmap_annotates_every_cell_in_the_order_given() -> None:
+    frame = pd.DataFrame(
+        {"ttl": ["10s", "60s", "10s", "60s"], "interval": ["15s", "15s", "30s", "30s"], "failed_pct": [1.0, 2.0, 3.0, 4.0]}
+    )
+    ax = drsim.plot.heatmap(frame, x="ttl", y="interval", value="failed_pct", label="failed (%)")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10s", "60s"]
+    assert sorted(t.get_text() for t in ax.texts) == ["1.0", "2.0", "3.0", "4.0"]
