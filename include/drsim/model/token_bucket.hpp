@@ -51,8 +51,7 @@ struct TokenBucketConfig {
   TokenRefill refill = TokenRefill::continuous;
 
   /// ASM's `quota` per `fill_interval`: both max_tokens and tokens_per_fill
-  /// become the quota (the mapping is inferred from ASM's generated Envoy
-  /// config, not documented).
+  /// become the quota. ASM does not document this mapping; it is inferred.
   static TokenBucketConfig from_quota(std::int64_t quota, Duration fill_interval, TokenRefill refill) {
     return TokenBucketConfig{quota, quota, fill_interval, refill};
   }
