@@ -7,6 +7,8 @@
 // Exit codes: 0 ok, 2 bad model or bad arguments, 1 anything else.
 #include <drsim/drsim.hpp>
 
+#include "commands.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -121,6 +123,9 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "demo") return demo();
     if (args[0] == "run") return run_command({args.begin() + 1, args.end()});
+    if (args[0] == "sweep") return drsim::cli::sweep_command({args.begin() + 1, args.end()});
+    if (args[0] == "solve") return drsim::cli::solve_command({args.begin() + 1, args.end()});
+    if (args[0] == "sensitivity") return drsim::cli::sensitivity_command({args.begin() + 1, args.end()});
     throw UsageError("unknown command \"" + args[0] + "\"");
   } catch (const drsim::ModelError& e) {
     std::cerr << "drsim: bad model: " << e.what() << "\n";

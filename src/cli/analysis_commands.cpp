@@ -1,0 +1,337 @@
+// drsim sweep, drsim solve, drsim sensitivity: the capacity-planning
+// what-ifs on the command line. Results go to stdout (or --out); a progress
+// bar goes to stderr, and only when stderr is a terminal.
+#include "commands.hpp"
+
+#include <drsim/analysis/sensitivity.hpp>
+#include <drsim/analysis/solver.hpp>
+#include <drsim/analysis/sweep.hpp>
+#include <drsim/scenario/scenario.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace drsim::cli {
+
+namespace {
+
+constexpr const char* kSweepUsage =
+    "usage: drsim sweep MODEL [options]\n"
+    "         --grid PATH=V1,V2,...   values of one override path; grids multiply (repeatable)\n"
+    "         --range PATH=LO..HI     a range to sample, integers, numbers or durations (repeatable)\n"
+    "         --samples N             sampled points over the ranges (each combined with every grid point)\n"
+    "         --method lhs|random     Latin hypercube (default) or independent uniform samples\n"
+    "         --set PATH=VALUE        a fixed override for every point (repeatable)\n"
+    "         --seed N                base seed (default 1); replication k uses the same seed at every point\n"
+    "         --replications R        replications per point (default 20)\n"
+    "         --threads T             worker threads (default: every core)\n"
+    "         --figures F1,F2,...     figures in the table (default: every headline figure)\n"
+    "         --out FILE              write FILE.csv (default format) or FILE.json; stdout when absent\n"
+    "         --quiet                 no progress bar and no summary line on stderr\n"
+    "  e.g. drsim sweep models/asm-gtm-drill.json --grid gtm.ttl=10s,30s,60s \\\n"
+    "         --grid gtm.health_check.failures=1,2,3 --replications 20 --out ttl.csv\n";
+
+constexpr const char* kSolveUsage =
+    "usage: drsim solve MODEL --param PATH --range LO..HI --target \"FIGURE<=X\" [options]\n"
+    "         --param PATH            the parameter to search (integer, number or duration)\n"
+    "         --range LO..HI          the values to search, e.g. 10s..10m or 1..20\n"
+    "         --target T              FIGURE<=X or FIGURE>=X, met when the 95 % interval is on the right side\n"
+    "         --smallest | --largest  which end of the values meeting the target (default: read from the range ends)\n"
+    "         --resolution R          stop bisecting when the bracket is this narrow (default 1 or range/100)\n"
+    "         --set PATH=VALUE        a fixed override (repeatable)\n"
+    "         --seed N --replications R (default 50) --threads T --json --quiet\n"
+    "  e.g. drsim solve models/asm-gtm-drill.json --param gtm.ttl --range 10s..10m --target \"failed_pct<=5\"\n";
+
+constexpr const char* kSensitivityUsage =
+    "usage: drsim sensitivity MODEL --params P1[=BASE],P2,... [options]\n"
+    "         --params LIST           override paths to move one at a time; BASE when the model has no value\n"
+    "         --figure F              the figure to explain (default failed_pct)\n"
+    "         --step S                relative move each way (default 0.1)\n"
+    "         --set PATH=VALUE        a fixed override (repeatable)\n"
+    "         --seed N --replications R (default 50) --threads T --json --quiet\n"
+    "  e.g. drsim sensitivity models/asm-gtm-drill.json \\\n"
+    "         --params gtm.ttl,gtm.health_check.interval,gtm.health_check.failures --figure failed_pct\n";
+
+struct BadArguments : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+long long parse_whole(const std::string& flag, const std::string& v, long long lo, long long hi) {
+  try {
+    std::size_t pos = 0;
+    const long long x = std::stoll(v, &pos);
+    if (pos != v.size() || x < lo || x > hi) throw std::out_of_range(v);
+    return x;
+  } catch (const std::exception&) {
+    throw BadArguments(flag + " expects a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                       ", found \"" + v + "\"");
+  }
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    const auto comma = s.find(',', pos);
+    const std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+/// The options every analysis command shares.
+struct Common {
+  std::string model;
+  std::vector<Setting> sets;
+  SweepOptions options;
+  bool quiet = false;
+  bool json = false;
+};
+
+/// Reads a shared option at args[i] (advancing i past its value); false when
+/// args[i] is not one.
+bool common_option(const std::vector<std::string>& args, std::size_t& i, Common& c) {
+  const std::string& a = args[i];
+  auto value = [&]() -> std::string {
+    if (i + 1 >= args.size()) throw BadArguments(a + " needs a value");
+    return args[++i];
+  };
+  if (a == "--seed") c.options.seed = static_cast<std::uint64_t>(parse_whole(a, value(), 0, INT64_MAX));
+  else if (a == "--replications") c.options.replications = static_cast<int>(parse_whole(a, value(), 1, 10'000'000));
+  else if (a == "--threads") c.options.threads = static_cast<int>(parse_whole(a, value(), 1, 4096));
+  else if (a == "--set") {
+    const std::string kv = value();
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw BadArguments("--set expects PATH=VALUE, found \"" + kv + "\"");
+    c.sets.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+  } else if (a == "--quiet") c.quiet = true;
+  else if (a == "--json") c.json = true;
+  else if (!a.empty() && a[0] == '-') return false;
+  else if (c.model.empty()) c.model = a;
+  else throw BadArguments("more than one model given: " + c.model + " and " + a);
+  return true;
+}
+
+Scenario load_scenario(const Common& c, const char* command) {
+  if (c.model.empty()) throw BadArguments(std::string("drsim ") + command + " needs a model file");
+  Scenario sc = Scenario::load(c.model);
+  for (const auto& s : c.sets) sc.set(s.path, s.value);
+  return sc;
+}
+
+/// "[#######.......] 12/27 points  170 runs/s  eta 3s" on stderr, redrawn at
+/// most ten times a second, only when stderr is a terminal.
+class ProgressBar {
+ public:
+  ProgressBar(bool enabled, std::string unit) : enabled_(enabled && ::isatty(STDERR_FILENO)), unit_(std::move(unit)) {}
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  ~ProgressBar() { finish(); }
+
+  std::function<void(const SweepProgress&)> callback() {
+    if (!enabled_) return {};
+    start_ = Clock::now();
+    return [this](const SweepProgress& p) { update(p); };
+  }
+
+  void finish() {
+    if (drawn_) std::fputs("\n", stderr);
+    drawn_ = false;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void update(const SweepProgress& p) {
+    const auto now = Clock::now();
+    const bool last = p.runs_done == p.runs_total;
+    if (!last && drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(p.runs_done) / elapsed : 0.0;
+    const double left = rate > 0 ? static_cast<double>(p.runs_total - p.runs_done) / rate : 0.0;
+    constexpr int kWidth = 28;
+    const int filled = p.runs_total ? static_cast<int>(kWidth * p.runs_done / p.runs_total) : kWidth;
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.append(static_cast<std::size_t>(kWidth - filled), '.');
+    std::fprintf(stderr, "\r[%s] %zu/%zu %s  %.0f runs/s  %s %.0fs ", bar.c_str(), p.points_done, p.points_total,
+                 unit_.c_str(), rate, last ? "took" : "eta", last ? elapsed : left);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  bool enabled_;
+  std::string unit_;
+  Clock::time_point start_, last_draw_;
+  bool drawn_ = false;
+};
+
+template <class F>
+int guarded(const char* usage, F&& body) {
+  try {
+    return body();
+  } catch (const BadArguments& e) {
+    std::cerr << "drsim: " << e.what() << "\n" << usage;
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    // Bad grids, ranges, targets and parameters come back as invalid_argument.
+    std::cerr << "drsim: " << e.what() << "\n" << usage;
+    return 2;
+  }
+}
+
+}  // namespace
+
+int sweep_command(const std::vector<std::string>& args) {
+  return guarded(kSweepUsage, [&] {
+    Common c;
+    SweepSpec spec;
+    std::string out;
+    bool samples_given = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= args.size()) throw BadArguments(a + " needs a value");
+        return args[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kSweepUsage;
+        return 0;
+      }
+      if (a == "--grid") spec.grid.push_back(parse_grid_arg(value()));
+      else if (a == "--range") spec.ranges.push_back(parse_range_arg(value()));
+      else if (a == "--samples") {
+        spec.samples = static_cast<std::size_t>(parse_whole(a, value(), 1, 100'000'000));
+        samples_given = true;
+      } else if (a == "--method") {
+        const std::string m = value();
+        if (m == "lhs" || m == "latin_hypercube") spec.method = SampleMethod::latin_hypercube;
+        else if (m == "random") spec.method = SampleMethod::random;
+        else throw BadArguments("--method expects lhs or random, found \"" + m + "\"");
+      } else if (a == "--figures") c.options.figures = split_list(value());
+      else if (a == "--out") out = value();
+      else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);
+    }
+    if (c.json) throw BadArguments("drsim sweep writes JSON with --out FILE.json");
+    if (!spec.ranges.empty() && !samples_given) throw BadArguments("--range needs --samples N");
+    if (samples_given && spec.ranges.empty()) throw BadArguments("--samples needs at least one --range");
+    spec.sample_seed = c.options.seed;
+    const Scenario scenario = load_scenario(c, "sweep");
+    const auto points = sweep_points(spec);
+
+    ProgressBar bar(!c.quiet, "points");
+    c.options.progress = bar.callback();
+    const auto t0 = std::chrono::steady_clock::now();
+    SweepResult result = run_points(scenario, points, c.options);
+    result.parameters = sweep_parameters(spec);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bar.finish();
+
+    if (out.empty()) std::cout << sweep_csv(result);
+    else write_sweep(result, out);
+    if (!c.quiet) {
+      const std::size_t runs = points.size() * static_cast<std::size_t>(c.options.replications);
+      std::fprintf(stderr, "drsim: %zu points x %d replications = %zu runs in %.2f s (%.0f runs/s)%s%s\n", points.size(),
+                   c.options.replications, runs, seconds, seconds > 0 ? static_cast<double>(runs) / seconds : 0.0,
+                   out.empty() ? "" : " -> ", out.c_str());
+    }
+    return 0;
+  });
+}
+
+int solve_command(const std::vector<std::string>& args) {
+  return guarded(kSolveUsage, [&] {
+    Common c;
+    c.options.replications = 50;
+    SolveSpec spec;
+    std::string range, target;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= args.size()) throw BadArguments(a + " needs a value");
+        return args[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kSolveUsage;
+        return 0;
+      }
+      if (a == "--param") spec.range.path = value();
+      else if (a == "--range") range = value();
+      else if (a == "--target") target = value();
+      else if (a == "--smallest") spec.goal = SolveGoal::smallest;
+      else if (a == "--largest") spec.goal = SolveGoal::largest;
+      else if (a == "--resolution") spec.resolution = value();
+      else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);
+    }
+    if (spec.range.path.empty()) throw BadArguments("drsim solve needs --param PATH");
+    if (range.empty()) throw BadArguments("drsim solve needs --range LO..HI");
+    if (target.empty()) throw BadArguments("drsim solve needs --target \"FIGURE<=X\"");
+    const ParamRange r = parse_range_arg(spec.range.path + "=" + range);
+    spec.range = r;
+    spec.target = Target::parse(target);
+    const Scenario scenario = load_scenario(c, "solve");
+
+    ProgressBar bar(!c.quiet, "probes");
+    std::size_t probe_no = 0;
+    auto draw = bar.callback();
+    if (draw) {
+      // One progress line per probe batch: the runs of the probe under way.
+      c.options.progress = [&](const SweepProgress& p) {
+        if (p.runs_done == 1) ++probe_no;
+        draw(SweepProgress{p.runs_done, p.runs_total, probe_no, probe_no});
+      };
+    }
+    const SolveResult result = solve(scenario, spec, c.options);
+    bar.finish();
+    std::cout << (c.json ? solve_json(result) + "\n" : solve_report(result));
+    return 0;
+  });
+}
+
+int sensitivity_command(const std::vector<std::string>& args) {
+  return guarded(kSensitivityUsage, [&] {
+    Common c;
+    c.options.replications = 50;
+    SensitivitySpec spec;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= args.size()) throw BadArguments(a + " needs a value");
+        return args[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kSensitivityUsage;
+        return 0;
+      }
+      if (a == "--params" || a == "--param") {
+        for (const auto& p : split_list(value())) spec.params.push_back(parse_sensitivity_param(p));
+      } else if (a == "--figure") spec.figure = value();
+      else if (a == "--step") {
+        const ParamValue v = parse_param_value(value());
+        if ((v.kind != ParamKind::number && v.kind != ParamKind::integer) || !(v.numeric > 0 && v.numeric < 1))
+          throw BadArguments("--step expects a number between 0 and 1, found \"" + v.text + "\"");
+        spec.step = v.numeric;
+      } else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);
+    }
+    if (spec.params.empty()) throw BadArguments("drsim sensitivity needs --params P1,P2,...");
+    const Scenario scenario = load_scenario(c, "sensitivity");
+    ProgressBar bar(!c.quiet, "points");
+    c.options.progress = bar.callback();
+    const SensitivityResult result = sensitivity(scenario, spec, c.options);
+    bar.finish();
+    std::cout << (c.json ? sensitivity_json(result) + "\n" : sensitivity_report(result));
+    return 0;
+  });
+}
+
+}  // namespace drsim::cli
