@@ -479,6 +479,104 @@ GatewayCapacitySpec read_capacity(const Context& ctx, ObjectReader& go) {
   return c;
 }
 
+/// One call of a service: "details", ["reviews-v1", "reviews-v2"] (one of
+/// them, equal chance) or {"reviews-v1": 1, "reviews-v3": 2} (by weight).
+ServiceCall read_call(const Context& ctx, const json& v, const std::string& path) {
+  const std::string expected =
+      "a service name, an array of alternative names, or an object of alternative names and weights";
+  ServiceCall c;
+  if (v.is_string()) {
+    c.to.push_back(v.get<std::string>());
+    return c;
+  }
+  if (v.is_array()) {
+    if (v.empty()) ctx.fail(path, expected, "an empty array");
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) ctx.fail(path + "[" + std::to_string(i) + "]", "a service name", describe(v[i]));
+      c.to.push_back(v[i].get<std::string>());
+    }
+    return c;
+  }
+  if (!v.is_object() || v.empty()) ctx.fail(path, expected, describe(v));
+  ObjectReader o(ctx, v, path);
+  double total = 0;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    c.to.push_back(it.key());
+    c.weights.push_back(o.number(it.key(), 1.0, 0.0, 1e9, "a weight >= 0"));
+    total += c.weights.back();
+  }
+  o.done();
+  if (!(total > 0)) ctx.fail(path, "weights with a positive sum", describe(v));
+  return c;
+}
+
+/// The application behind a gateway: "bookinfo", or {"preset", "services",
+/// "connect_timeout"} where services without a preset list the whole app
+/// (the first is the entry) and with one add services or change them by name.
+ServiceGraphSpec read_app(const Context& ctx, const json& v, const std::string& path) {
+  const std::vector<std::string> presets = {"bookinfo"};
+  auto preset = [&](const std::string& name, const std::string& p) {
+    if (name != "bookinfo")
+      ctx.fail(p, "an app preset (bookinfo)", "\"" + name + "\"", "did you mean \"" + nearest(name, presets) + "\"?");
+    return ServiceGraphSpec::bookinfo();
+  };
+  if (v.is_string()) return preset(v.get<std::string>(), path);
+  if (!v.is_object()) ctx.fail(path, "\"bookinfo\" or an object with \"services\"", describe(v));
+  ObjectReader o(ctx, v, path);
+  ServiceGraphSpec app;
+  const bool has_preset = o.has("preset");
+  if (has_preset) app = preset(o.string("preset", ""), o.at("preset"));
+  app.connect_timeout = o.duration("connect_timeout", app.connect_timeout, false);
+  std::vector<std::vector<std::string>> call_paths(app.services.size());  // where each call was written
+  for_each_named(o, "services", !has_preset, [&](ObjectReader& so, const std::string& sname, std::size_t) {
+    std::size_t i = 0;
+    while (i < app.services.size() && app.services[i].name != sname) ++i;
+    if (i == app.services.size()) {
+      app.services.emplace_back();
+      app.services.back().name = sname;
+      call_paths.emplace_back();
+    }
+    ServiceSpec& ss = app.services[i];
+    ss.replicas = static_cast<std::uint32_t>(so.integer("replicas", ss.replicas, 1, 100000, "a whole number of pods >= 1"));
+    ss.workers = static_cast<std::uint32_t>(so.integer("workers", ss.workers, 1, 100000, "a whole number of workers >= 1"));
+    if (const json* st = so.field("service_time")) ss.service_time_s = read_distribution(ctx, *st, so.at("service_time"));
+    ss.max_pending = static_cast<std::uint32_t>(
+        so.integer("max_pending", ss.max_pending, 0, 4294967295LL, "a whole number of pending calls >= 0"));
+    if (const json* calls = so.field("calls")) {
+      if (!calls->is_array()) ctx.fail(so.at("calls"), "an array of calls, made in order", describe(*calls));
+      ss.calls.clear();
+      call_paths[i].clear();
+      for (std::size_t k = 0; k < calls->size(); ++k) {
+        const std::string cp = so.at("calls") + "[" + std::to_string(k) + "]";
+        ss.calls.push_back(read_call(ctx, (*calls)[k], cp));
+        call_paths[i].push_back(cp);
+      }
+    }
+  });
+  o.done();
+  std::vector<std::string> names;
+  for (const auto& ss : app.services) names.push_back(ss.name);
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  for (std::size_t i = 0; i < app.services.size(); ++i) {
+    for (std::size_t k = 0; k < app.services[i].calls.size(); ++k) {
+      for (const auto& to : app.services[i].calls[k].to) {
+        if (std::find(names.begin(), names.end(), to) != names.end()) continue;
+        const std::string cp = k < call_paths[i].size() ? call_paths[i][k] : path;
+        ctx.fail(cp, "the name of a service of the app (" + known + ")", "\"" + to + "\", which does not exist",
+                 "did you mean \"" + nearest(to, names) + "\"?");
+      }
+    }
+  }
+  try {
+    ServiceGraph check(app);
+  } catch (const std::invalid_argument& e) {
+    ctx.fail(path, "a call graph without cycles, at most " + std::to_string(ServiceGraph::kMaxDepth) + " calls deep",
+             e.what());
+  }
+  return app;
+}
+
 void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::string& name, std::vector<std::string>& notes,
                 std::vector<Assumption>& assumptions) {
   ObjectReader top(ctx, doc, "");
@@ -526,6 +624,10 @@ void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::strin
                                                         {{"Cluster", TrafficPolicy::cluster}, {"Local", TrafficPolicy::local}});
         lo.done();
       }
+      if (const json* app = go.field("app")) gw.app = read_app(ctx, *app, go.at("app"));
+      gw.cluster_local = go.boolean("cluster_local", gw.cluster_local);
+      if (go.has("cluster_local") && !gw.app)
+        ctx.fail(go.at("cluster_local"), "an \"app\" beside it (retention applies to the app's calls)", "no app");
       if (go.has("replicas")) gw.capacity = read_capacity(ctx, go);
       else {
         for (const char* k : {"pod", "rate_limit", "hpa", "cpu_request", "rejected_cpu_share"})
@@ -567,6 +669,37 @@ void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::strin
     }
     lo.done();
     (void)from;
+  }
+
+  // Apps: one call graph across the mesh; retention off needs a route between regions.
+  {
+    std::optional<ServiceGraph> first;
+    std::size_t first_region = 0;
+    for (std::size_t c = 0; c < spec.gateways.size(); ++c) {
+      const GatewaySpec& gw = spec.gateways[c];
+      if (!gw.app) continue;
+      if (!first) {
+        first.emplace(*gw.app);
+        first_region = topo.clusters()[c].region;
+      } else if (!first->same_calls(ServiceGraph(*gw.app))) {
+        ctx.fail("regions[" + std::to_string(topo.clusters()[c].region) + "].gateway.app",
+                 "the same services and calls as regions[" + std::to_string(first_region) +
+                     "].gateway.app (capacities and service times may differ)",
+                 "a different call graph");
+      }
+    }
+    for (std::size_t c = 0; c < spec.gateways.size() && ctx.warnings; ++c) {
+      if (!spec.gateways[c].app || spec.gateways[c].cluster_local) continue;
+      for (std::size_t d = 0; d < spec.gateways.size(); ++d) {
+        if (d == c || !spec.gateways[d].app) continue;
+        const auto& from = topo.regions()[topo.clusters()[c].region].name;
+        const auto& to = topo.regions()[topo.clusters()[d].region].name;
+        if (topo.rtt(topo.region_node(topo.clusters()[c].region), topo.region_node(topo.clusters()[d].region))) continue;
+        ctx.warnings->push_back("regions[" + std::to_string(topo.clusters()[c].region) +
+                                "].gateway.cluster_local is false but no link joins " + from + " and " + to +
+                                ": every call sent there fails (add \"links\": {\"" + to + "\": \"30ms\"} to " + from + ")");
+      }
+    }
   }
 
   // GTM
@@ -846,6 +979,14 @@ void read_model(const Context& ctx, const json& doc, ModelSpec& spec, std::strin
                                                    kChoice[static_cast<int>(p.profile.choice)] +
                                                    (p.profile.fallback_on_refused ? ", falls back on refusal" : ", no fallback") +
                                                    ", keepalive " + (p.profile.keepalive ? "on" : "off")});
+  }
+  for (std::size_t c = 0; c < spec.gateways.size(); ++c) {
+    const GatewaySpec& gw = spec.gateways[c];
+    if (!gw.app) continue;
+    assumptions.push_back({"app " + topo.clusters()[c].name,
+                           std::to_string(gw.app->services.size()) + " services, entry " + gw.app->services.front().name +
+                               ", cluster-local traffic retention " + (gw.cluster_local ? "on" : "off") +
+                               ", connect timeout " + to_string(gw.app->connect_timeout)});
   }
   for (const auto& r : spec.resolvers)
     assumptions.push_back({"resolver " + r.name, "TTL clamp [" + to_string(r.min_ttl) + ", " + to_string(r.max_ttl) + "]" +

@@ -41,7 +41,13 @@ inline ModelSpec two_region_spec(const TwoRegionOptions& o = {}) {
     t.add_link(p, t.region_node(r2), 10_ms);
     s.gtm.probe_sites.push_back(p);
   }
-  s.gateways = {GatewaySpec{"198.51.100.1", {}, o.service, std::nullopt}, GatewaySpec{"198.51.100.2", {}, o.service, std::nullopt}};
+  auto gateway = [&](const char* address) {
+    GatewaySpec g;
+    g.address = address;
+    g.service_time_s = o.service;
+    return g;
+  };
+  s.gateways = {gateway("198.51.100.1"), gateway("198.51.100.2")};
   s.gtm.interval = o.interval;
   s.gtm.failures = o.failures;
   s.gtm.timeout = o.probe_timeout;

@@ -4,10 +4,12 @@
 //
 // A request is: (maybe) a DNS lookup through the client's cache and its
 // resolver, the choice of an address by the client profile, connect attempts
-// (falling back to the next address when the profile does), the response, and
-// retries. Every request ends exactly once in RunMetrics. Requests live in a
-// pooled vector and events capture (this, request index), so the request
-// path allocates nothing once the pool has grown to the peak concurrency.
+// (falling back to the next address when the profile does), the response
+// (through the gateway's pods and the app's call graph, when the model has
+// them), and retries. Every request ends exactly once in RunMetrics. Requests
+// live in a pooled vector and events capture (this, request index), so the
+// request path allocates nothing once the pool has grown to the peak
+// concurrency.
 #pragma once
 
 #include <algorithm>
@@ -33,6 +35,7 @@
 #include "drsim/model/load_balancer.hpp"
 #include "drsim/model/metrics.hpp"
 #include "drsim/model/outcome.hpp"
+#include "drsim/model/service_graph.hpp"
 #include "drsim/model/topology.hpp"
 
 namespace drsim {
@@ -46,6 +49,12 @@ struct GatewaySpec {
   Distribution service_time_s = Distribution::constant(0.004);
   /// Pods, queues, rate limit and HPA; nullopt: unlimited capacity.
   std::optional<GatewayCapacitySpec> capacity;
+  /// The application behind the gateway as a service call graph; when set it
+  /// replaces service_time_s. nullopt: the single draw above.
+  std::optional<ServiceGraphSpec> app;
+  /// Cluster-local traffic retention for calls made in this cluster (the
+  /// seed enables it); off, a call may go to another cluster's instance.
+  bool cluster_local = true;
 };
 
 enum class LoadKind : std::uint8_t { fortio, open_loop, closed_loop };
@@ -131,6 +140,8 @@ class FailoverModel {
   [[nodiscard]] LoadBalancer& balancer(std::size_t cluster) { return lbs_.at(cluster); }
   /// The cluster's gateway Deployment, or nullptr without a capacity model.
   [[nodiscard]] GatewayDeployment* deployment(std::size_t cluster) { return deployments_.at(cluster).get(); }
+  /// The application's services in every cluster, or nullptr when no gateway has an app.
+  [[nodiscard]] ServiceMesh* mesh() { return mesh_.get(); }
   [[nodiscard]] RecursiveResolver& resolver(std::size_t i) { return resolvers_.at(i); }
   [[nodiscard]] const std::vector<TimePoint>& fault_times() const { return fault_times_; }
   [[nodiscard]] Duration horizon() const { return horizon_; }
@@ -139,7 +150,9 @@ class FailoverModel {
 
  private:
   static constexpr std::uint16_t kNoAddress = 0xFFFF;
-  enum EventKind : std::uint16_t { kSend = 1, kAttempt, kConnectFailed, kFinish, kRetry, kArrival, kFault, kArrive };
+  enum EventKind : std::uint16_t {
+    kSend = 1, kAttempt, kConnectFailed, kFinish, kRetry, kArrival, kFault, kArrive, kEnterApp
+  };
 
   struct Client {
     std::uint32_t population = 0;
@@ -184,6 +197,22 @@ class FailoverModel {
     FailoverModel* m_;
   };
 
+  // East-west calls between clusters: the RTT between their regions; none
+  // while either region is down (its balancer and services are gone).
+  class MeshRoutes final : public MeshNetwork {
+   public:
+    explicit MeshRoutes(FailoverModel* m) : m_(m) {}
+    [[nodiscard]] std::optional<Duration> rtt(std::size_t from, std::size_t to) const override {
+      const auto down = [this](std::size_t c) { return m_->lbs_[c].condition() == GatewayCondition::lb_down; };
+      if (down(from) || down(to)) return std::nullopt;
+      const auto& topo = m_->spec_.topology;
+      return topo.rtt(topo.region_node(topo.clusters()[from].region), topo.region_node(topo.clusters()[to].region));
+    }
+
+   private:
+    FailoverModel* m_;
+  };
+
   void validate() const {
     const auto& topo = spec_.topology;
     if (spec_.gateways.size() != topo.clusters().size())
@@ -207,6 +236,11 @@ class FailoverModel {
       if (!spec_.gateways[c].capacity) continue;
       deployments_[c] = std::make_unique<GatewayDeployment>(sim_, *spec_.gateways[c].capacity, topo.clusters()[c].name,
                                                             GatewayCompletion::to(*this), &metrics_.log());
+    }
+    for (std::size_t c = 0; c < topo.clusters().size(); ++c) {
+      if (!spec_.gateways[c].app) continue;
+      if (!mesh_) mesh_ = std::make_unique<ServiceMesh>(sim_, topo.clusters().size(), routes_, MeshCompletion::to(*this));
+      mesh_->add_app(c, *spec_.gateways[c].app, spec_.gateways[c].cluster_local, topo.clusters()[c].name);
     }
     gtm_ = std::make_unique<GlobalTrafficManager>(sim_, spec_.gtm, probes_, &metrics_.log(), names);
     authority_ = std::make_unique<GtmAuthority>(*gtm_);
@@ -621,6 +655,15 @@ class FailoverModel {
       sim_.at(connected + r.half_rtt, [this, ri] { arrive(ri); }, EventTag{kArrive, 0});
       return;
     }
+    if (has_app(address)) {
+      // The request reaches the app half an RTT after the connection is up.
+      r.address = address;
+      r.half_rtt = rtt / 2;
+      r.read_deadline = std::min(r.deadline, connected + p.read_timeout);
+      if (keepalive_ok(p)) clients_[r.client].conn_address = address;
+      sim_.at(connected + r.half_rtt, [this, ri] { enter_app(ri); }, EventTag{kEnterApp, 0});
+      return;
+    }
     const double service = std::max(0.0, spec_.gateways[address].service_time_s.sample(service_rng_));
     const TimePoint response = connected + rtt + Duration::from_seconds(service) + lb.gray_extra_latency();
     const TimePoint read_deadline = std::min(r.deadline, connected + p.read_timeout);
@@ -635,6 +678,21 @@ class FailoverModel {
   }
 
   static bool keepalive_ok(const ClientProfile& p) { return p.keepalive; }
+
+  [[nodiscard]] bool has_app(std::uint16_t address) const { return mesh_ && mesh_->has_app(address); }
+
+  /// Past the gateway: the request goes through the app's call graph, which
+  /// must answer half an RTT before the client's read deadline.
+  void enter_app(std::uint32_t ri) {
+    Request& r = requests_[ri];
+    const TimePoint now = sim_.now();
+    const Duration wait = r.read_deadline > now ? r.read_deadline - now - r.half_rtt : Duration::zero();
+    if (wait <= Duration::zero()) {
+      finish_at(ri, std::max(now, r.read_deadline), Cause::read_timeout, r.address);
+      return;
+    }
+    mesh_->handle(ri, r.address, wait);
+  }
 
   /// At the gateway: rate limit, queue, or an immediate rejection.
   void arrive(std::uint32_t ri) {
@@ -661,6 +719,10 @@ class FailoverModel {
       finish_now(ri, Cause::read_timeout, r.address);
       return;
     }
+    if (has_app(r.address)) {
+      enter_app(ri);
+      return;
+    }
     const LoadBalancer& lb = lbs_[r.address];
     const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(service_rng_));
     const TimePoint response = sim_.now() + Duration::from_seconds(app) + lb.gray_extra_latency() + r.half_rtt;
@@ -670,6 +732,26 @@ class FailoverModel {
     }
     Cause cause = Cause::ok;
     if (lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share())) cause = Cause::http_503;
+    finish_at(ri, response, cause, r.address);
+  }
+
+  /// Completion from the app (MeshCompletion target): the entry service
+  /// answered, a call failed (503: UF, UO or UC), or the deadline passed.
+  void on_app_response(std::uint32_t ri, MeshOutcome outcome) {
+    Request& r = requests_[ri];
+    if (outcome == MeshOutcome::client_timeout) {
+      finish_at(ri, r.read_deadline, Cause::read_timeout, r.address);
+      return;
+    }
+    const LoadBalancer& lb = lbs_[r.address];
+    const TimePoint response = sim_.now() + lb.gray_extra_latency() + r.half_rtt;
+    if (response > r.read_deadline) {
+      finish_at(ri, r.read_deadline, Cause::read_timeout, r.address);
+      return;
+    }
+    Cause cause = outcome == MeshOutcome::ok ? Cause::ok : Cause::http_503;
+    if (cause == Cause::ok && lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share()))
+      cause = Cause::http_503;
     finish_at(ri, response, cause, r.address);
   }
 
@@ -708,10 +790,12 @@ class FailoverModel {
   ModelSpec spec_;
   Simulator sim_;
   Probes probes_;
+  MeshRoutes routes_{this};
   Duration horizon_;
   RunMetrics metrics_;
   std::vector<LoadBalancer> lbs_;
   std::vector<std::unique_ptr<GatewayDeployment>> deployments_;
+  std::unique_ptr<ServiceMesh> mesh_;  // nullptr: no gateway has an app
   std::unique_ptr<GlobalTrafficManager> gtm_;
   std::unique_ptr<GtmAuthority> authority_;
   std::vector<RecursiveResolver> resolvers_;
