@@ -1,7 +1,8 @@
 # drsim: the two commands of the README and a few more.
 #   make run    installs what is missing, builds (Release) and runs the seed drill
 #   make test   installs what is missing, builds and runs every test
-# Other targets: make (build only), make bench, make test-asan, make clean.
+# Other targets: make (build only), make test-python, make test-notebooks,
+# make bench, make test-asan, make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -30,8 +31,27 @@ build: configure
 run: build
 	./$(BUILD)/bin/drsim run models/asm-gtm-drill.json
 
+# The Python side runs from the checkout: the package in python/, the
+# extension in $(BUILD)/python/, the CLI it is compared with in $(BUILD)/bin/.
+# A build folder configured before python/ existed lacks the extension target:
+# configure it once more.
+PY_ENV = PYTHONPATH=$(CURDIR)/python:$(abspath $(BUILD))/python DRSIM_CLI=$(abspath $(BUILD))/bin/drsim
+PY_EXTENSION = @ls $(BUILD)/python/_drsim*.so >/dev/null 2>&1 || \
+	{ cmake -S . -B $(BUILD) >/dev/null && cmake --build $(BUILD) -j $(JOBS); }
+
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(PY_EXTENSION)
+	$(PY_ENV) $(PYTHON) -m pytest -q tests/python
+	$(PY_ENV) $(PYTHON) scripts/run_notebooks.py --timeout 60 notebooks
+
+test-python: build
+	$(PY_EXTENSION)
+	$(PY_ENV) $(PYTHON) -m pytest -q tests/python
+
+test-notebooks: build
+	$(PY_EXTENSION)
+	$(PY_ENV) $(PYTHON) scripts/run_notebooks.py --timeout 60 notebooks
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRSIM_SANITIZE=ON \

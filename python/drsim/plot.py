@@ -53,6 +53,7 @@ def _active_end(result: Result) -> float:
 def _mark_events(ax: Axes, result: Result) -> None:
     """Vertical lines for the fault, detection, answer change and alerts; triangles along the top for scale events."""
     events = result.events
+    events = events[events["time_s"] <= _active_end(result)]  # not after the load ended
     labelled: set[str] = set()
     along_top = ax.get_xaxis_transform()  # x in data, y in axes fraction
     for row in events.itertuples(index=False):
@@ -64,7 +65,7 @@ def _mark_events(ax: Axes, result: Result) -> None:
             if label == "HPA scale event":
                 up = row.event == "scale_up"
                 ax.plot([row.time_s], [0.97 if up else 0.93], marker="^" if up else "v", color=colour,
-                        markersize=5, linestyle="none", transform=along_top, label=name, clip_on=False)
+                        markersize=5, linestyle="none", transform=along_top, label=name)
             else:
                 style = "-" if row.event == "fault_start" else "--"
                 ax.axvline(row.time_s, color=colour, linestyle=style, linewidth=1.2, alpha=0.85, label=name)
@@ -85,15 +86,19 @@ def timeline(result: Result, ax: Optional[Axes] = None, *, events: bool = True) 
     for i, region in enumerate(regions):
         part = series[series["region"] == region]
         colour = palette[i % len(palette)]
-        ax.plot(part["second"], part["ok"], color=colour, linewidth=1.4, label=f"{region} ok")
+        # Earlier regions draw wider, so equal counts (50/s each) still show every line.
+        width = 1.4 + 1.4 * (len(regions) - 1 - i)
+        ax.plot(part["second"], part["ok"], color=colour, linewidth=width, label=f"{region} ok")
         if part["failed"].any():
-            ax.plot(part["second"], part["failed"], color=colour, linestyle="--", linewidth=1.4, label=f"{region} failed")
+            ax.plot(part["second"], part["failed"], color=colour, linestyle=(0, (3, 2)), linewidth=1.4,
+                    label=f"{region} failed", zorder=3)
     if events:
         _mark_events(ax, result)
     ax.set_xlabel("time since start (s)")
     ax.set_ylabel("requests started per second (1/s)")
     ax.set_title(f"{result.model_name}: requests per second by region (seed {result.seed}, replication 0)")
-    ax.set_ylim(bottom=0)
+    top = float(max(series["ok"].max(), series["failed"].max(), 1))
+    ax.set_ylim(0, top * 1.12)  # room above the lines for the scale-event triangles
     ax.set_xlim(0, _active_end(result))
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
@@ -175,7 +180,8 @@ def replicas(result: Result, ax: Optional[Axes] = None) -> Axes:
                     alpha=0.8, label=f"{region} desired")
     _mark_events(ax, result)
     ax.set_xlim(0, _active_end(result))
-    ax.set_ylim(bottom=0)
+    top = float(counts[[c for c in ("replicas_ready", "replicas_desired") if c in counts]].max().max())
+    ax.set_ylim(0, top * 1.15 + 0.5)  # room above the lines for the scale-event triangles
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
     return ax
