@@ -439,6 +439,23 @@ TEST_CASE("The failover model runs requests through the app when the gateway has
     CHECK(failed_503(false) > 50);
   }
 
+  SECTION("the same seed gives the same run") {
+    auto spec = two_region_spec(o);
+    auto& t = spec.topology;
+    t.add_link(t.region_node(0), t.region_node(1), 30_ms);
+    for (auto& gw : spec.gateways) {
+      gw.app = ServiceGraphSpec::bookinfo();
+      gw.cluster_local = false;
+    }
+    FailoverModel a(spec, 9), b(spec, 9), c(spec, 10);
+    a.run();
+    b.run();
+    c.run();
+    CHECK(a.simulator().fingerprint() == b.simulator().fingerprint());
+    CHECK(a.metrics().count(Cause::http_503) == b.metrics().count(Cause::http_503));
+    CHECK(a.simulator().fingerprint() != c.simulator().fingerprint());
+  }
+
   SECTION("a deadline shorter than the path: read timeouts, each request still ends once") {
     auto spec = two_region_spec(o);
     spec.faults.clear();
