@@ -43,12 +43,12 @@ struct SensitivitySpec {
 
 struct SensitivityEntry {
   std::string path{};
-  ParamValue base{}, low{}, high{};           // the values run (low or high equals base on a one-sided move)
-  ConfidenceInterval at_low{}, at_high{};   // the figure there
-  ConfidenceInterval swing{};             // figure(high) - figure(low), paired over replications
+  ParamValue base{}, low{}, high{};                         // the values run (low or high equals base on a one-sided move)
+  ConfidenceInterval at_low{}, at_high{};                   // the figure there
+  ConfidenceInterval swing{};                               // figure(high) - figure(low), paired over replications
   double slope = std::numeric_limits<double>::quiet_NaN();  // swing per unit (per second for durations)
-  ConfidenceInterval elasticity{};        // NaN mean when the base value or the base figure is 0
-  int rank = 0;                         // 1: moves the figure most
+  ConfidenceInterval elasticity{};                          // NaN mean when the base value or the base figure is 0
+  int rank = 0;                                             // 1: moves the figure most
 };
 
 struct SensitivityResult {

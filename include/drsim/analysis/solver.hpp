@@ -48,10 +48,10 @@ enum class Verdict : std::uint8_t { meets, fails, undecided };
 enum class SolveGoal : std::uint8_t { smallest, largest };
 
 struct SolveSpec {
-  ParamRange range{};                 // the parameter and the values to search (integers, numbers or durations)
+  ParamRange range{};               // the parameter and the values to search (integers, numbers or durations)
   Target target{};
-  std::optional<SolveGoal> goal{};    // unset: read from which end of the range meets the target
-  std::string resolution{};           // stop when the bracket is this narrow; default 1 for integers, range/100 otherwise
+  std::optional<SolveGoal> goal{};  // unset: read from which end of the range meets the target
+  std::string resolution{};         // stop when the bracket is this narrow; default 1 for integers, range/100 otherwise
   int max_probes = 64;
 };
 
@@ -72,7 +72,7 @@ struct SolveResult {
   SolveGoal goal = SolveGoal::largest;
   std::string path{};
   Target target{};
-  std::optional<ParamValue> answer{};        // the best value shown to meet the target
+  std::optional<ParamValue> answer{};         // the best value shown to meet the target
   std::optional<ParamValue> bracket_meets{};  // last value that met it
   std::optional<ParamValue> bracket_fails{};  // nearest value that did not
   std::vector<SolveProbe> probes{};           // in the order they ran

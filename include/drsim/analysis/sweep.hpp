@@ -82,7 +82,7 @@ enum class SampleMethod : std::uint8_t {
 struct SweepSpec {
   std::vector<GridAxis> grid{};
   std::vector<ParamRange> ranges{};
-  std::size_t samples = 0;  // sampled points over `ranges`, each combined with every grid point
+  std::size_t samples = 0;        // sampled points over `ranges`, each combined with every grid point
   SampleMethod method = SampleMethod::latin_hypercube;
   std::uint64_t sample_seed = 1;  // the samples drawn; independent of the run seed's streams
 };
@@ -110,10 +110,10 @@ struct SweepProgress {
 struct SweepOptions {
   std::uint64_t seed = 1;
   int replications = 20;
-  int threads = 0;                    // 0: every core
-  std::vector<std::string> figures{};   // empty: every headline figure
-  double level = 0.95;                // of the intervals
-  bool keep_replications = true;      // keep each replication's figures in PointResult
+  int threads = 0;                     // 0: every core
+  std::vector<std::string> figures{};  // empty: every figure some replication reports
+  double level = 0.95;                 // of the intervals
+  bool keep_replications = true;       // keep each replication's figures in PointResult
   std::function<void(const SweepProgress&)> progress{};
 };
 
