@@ -78,7 +78,12 @@ def test_replicas_plots_ready_and_desired_per_region(with_gateways: drsim.Result
     assert {"region-1 ready", "region-1 desired", "region-2 ready"} <= set(legend_labels(ax))
     counts = drsim.plot.replica_counts(with_gateways)
     assert set(counts["region"]) == {"region-1", "region-2"}
-    assert (counts["replicas_ready"].dropna() >= 1).all()
+    during_load = counts[counts["second"] < 300]
+    # The surviving region always has a ready pod; the deleted Deployment has none after the fault.
+    assert (during_load.loc[during_load["region"] == "region-1", "replicas_ready"] >= 1).all()
+    fault_at = with_gateways.summary["fault_at_s"]
+    after = during_load[(during_load["region"] == "region-2") & (during_load["second"] > fault_at + 1)]
+    assert (after["replicas_ready"] == 0).all()
 
 
 def test_timeline_marks_scale_events_and_alerts_when_there_are_some() -> None:
