@@ -94,7 +94,7 @@ TEST_CASE("The closed form by hand: the seed drill loses 11.25 % of its calls", 
 }
 
 TEST_CASE("Closed form vs simulation on three scenarios: inside the 95 % interval, half-width <= 0.5 points",
-          "[analytic][drill]") {
+          "[analytic][drill][slow]") {
   struct Case {
     const char* name;
     std::vector<std::pair<std::string, std::string>> overrides;

@@ -320,7 +320,7 @@ TEST_CASE("The table: one header line, one row per point, mean and interval per 
   }
 }
 
-TEST_CASE("A bad point is reported before anything runs; progress counts every run", "[sweep]") {
+TEST_CASE("A bad point is reported before anything runs, and progress counts every run", "[sweep]") {
   const auto base = Scenario::load(kDrill);
   SweepSpec spec;
   spec.grid = {{"gtm.health_check.failures", {"2", "0"}}};  // 0 consecutive failures is not a setting
