@@ -20,6 +20,7 @@ from ._native import native as _native
 from .errors import ManifestError, ManifestWarning, ModelError
 from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result
 from .scenario import Scenario, override_text
+from .sweep import sensitivity, solve, sweep
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import k8s, plot
@@ -56,6 +57,9 @@ __all__ = [
     "FORTIO_CODES",
     "CLIENT_PRESETS",
     "override_text",
+    "sweep",
+    "solve",
+    "sensitivity",
     "plot",
     "k8s",
 ]

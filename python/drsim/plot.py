@@ -218,9 +218,10 @@ def heatmap(
     frame: pd.DataFrame,
     x: str,
     y: str,
-    value: str,
+    value: Optional[str] = None,
     ax: Optional[Axes] = None,
     *,
+    figure: Optional[str] = None,
     fmt: str = "{:.1f}",
     cmap: str = "viridis_r",
     label: Optional[str] = None,
@@ -229,7 +230,14 @@ def heatmap(
 
     Rows with the same (x, y) are averaged; axis ticks keep the order in which
     the values first appear (so "10s", "30s", "60s" stay in that order).
+    ``figure="failed_pct"`` on a :func:`drsim.sweep` frame plots its mean column
+    ``failed_pct_mean`` (``value`` names any column directly).
     """
+    if value is None:
+        if figure is None:
+            raise ValueError("heatmap needs figure= (a sweep figure) or value= (a column)")
+        value = f"{figure}_mean" if f"{figure}_mean" in frame.columns else figure
+        label = label or f"{figure} (mean)"
     ax = _axes(ax, (7, 4.5))
     xs = list(dict.fromkeys(frame[x]))
     ys = list(dict.fromkeys(frame[y]))
