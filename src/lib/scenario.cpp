@@ -444,6 +444,11 @@ GatewayCapacitySpec read_capacity(const Context& ctx, ObjectReader& go) {
     ro.integer("port", 80, 1, 65535, "a port number");
     ro.string("route", "");
     ro.done();
+    try {
+      tb.validate();
+    } catch (const std::invalid_argument& e) {
+      ctx.fail(go.at("rate_limit"), "a token bucket Envoy accepts", describe(*rl), e.what());
+    }
     c.rate_limit = tb;
   }
   if (const json* h = go.field("hpa")) {
@@ -474,6 +479,11 @@ GatewayCapacitySpec read_capacity(const Context& ctx, ObjectReader& go) {
     if (c.replicas < hs.min_replicas || c.replicas > hs.max_replicas)
       ctx.fail(go.at("replicas"), "replicas within the HPA's [min_replicas, max_replicas] = [" + std::to_string(hs.min_replicas) + ", " +
                std::to_string(hs.max_replicas) + "]", std::to_string(c.replicas));
+    try {
+      HorizontalPodAutoscaler check(hs, c.hpa_options);  // what the API server would refuse
+    } catch (const std::invalid_argument& e) {
+      ctx.fail(go.at("hpa"), "an HPA the API server accepts", describe(*h), e.what());
+    }
     c.hpa = hs;
   }
   return c;

@@ -51,7 +51,7 @@ TEST_CASE("An alert 'throttled > 10 for 60s' fires 60 s after the first breachin
   CHECK(episodes[0].resolved());
 }
 
-TEST_CASE("A breach of exactly 60 evaluations does not fire 'for 60s'; 61 do", "[alerts]") {
+TEST_CASE("A breach of exactly 60 evaluations does not fire 'for 60s', 61 do", "[alerts]") {
   // 60 breaching bins (100..159) are evaluated at 101..160 s: at 160 s the
   // alert has been pending 59 s, and at 161 s the condition is gone.
   CHECK(evaluate_alert(kThrottled, per_second(300, 100, 160, 20.0), 1_s).empty());

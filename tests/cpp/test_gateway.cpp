@@ -56,7 +56,7 @@ TEST_CASE("A request on an idle pod is served after its CPU cost", "[gateway]") 
   CHECK(gw.in_flight() == 0);
 }
 
-TEST_CASE("Requests beyond the workers wait in FIFO order; beyond max_pending they get 503 UO", "[gateway]") {
+TEST_CASE("Requests beyond the workers wait in FIFO order, beyond max_pending they get 503 UO", "[gateway]") {
   // 2 workers, 3 pending places, 100 ms each. Six requests at t = 0:
   // 0 and 1 start, 2, 3 and 4 wait, 5 overflows. Then 2 and 3 start at
   // 100 ms and finish at 200 ms, 4 starts at 200 ms and finishes at 300 ms.

@@ -62,7 +62,7 @@ TEST_CASE("Replication seeds differ per index and repeat per (seed, index)", "[r
   CHECK(replication_seed(1, 0) != replication_seed(2, 0));
 }
 
-TEST_CASE("below(n) is uniform over [0, n)", "[random]") {
+TEST_CASE("below(n) is uniform over 0 .. n-1", "[random]") {
   RandomStream r(5, "below");
   int counts[3] = {0, 0, 0};
   for (int i = 0; i < 30000; ++i) ++counts[r.below(3)];

@@ -77,7 +77,7 @@ ServiceGraphSpec constant_bookinfo() {
 
 }  // namespace
 
-TEST_CASE("Bookinfo: productpage calls details, then reviews v1, v2 or v3; v2 and v3 call ratings", "[app]") {
+TEST_CASE("Bookinfo: productpage calls details, then reviews v1, v2 or v3, and v2 and v3 call ratings", "[app]") {
   const ServiceGraph g(ServiceGraphSpec::bookinfo());
   const auto id = [&](const char* n) { return g.find(n); };
 
@@ -470,7 +470,7 @@ TEST_CASE("The failover model runs requests through the app when the gateway has
   }
 }
 
-TEST_CASE("Model files describe the app under regions[].gateway", "[app][scenario]") {
+TEST_CASE("Model files describe the app under each region gateway", "[app][scenario]") {
   auto scenario = Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/bookinfo-cross-cluster.json");
   const ModelSpec& spec = scenario.spec();
   REQUIRE(spec.gateways[0].app.has_value());

@@ -186,3 +186,17 @@ TEST_CASE("The fingerprint pins the executed event sequence", "[simulator][finge
   // draw changes this number. Update it only for an intended change.
   CHECK(a == 0x284a9a0e7471af5ULL);
 }
+
+TEST_CASE("Events scheduled between run_until calls keep time order", "[simulator]") {
+  // run_until peeks at the next event (at 10 s) and stops at 5 s; an event
+  // scheduled then for 7 s must still run before the one at 10 s.
+  Simulator sim;
+  std::vector<int> order;
+  auto* o = &order;
+  sim.at(TimePoint::start() + 10_s, [o] { o->push_back(10); });
+  sim.run_until(TimePoint::start() + 5_s);
+  sim.at(TimePoint::start() + 7_s, [o] { o->push_back(7); });
+  sim.at(TimePoint::start() + 6_s, [o] { o->push_back(6); });
+  sim.run_until(TimePoint::start() + 20_s);
+  CHECK(order == std::vector<int>{6, 7, 10});
+}

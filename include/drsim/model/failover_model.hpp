@@ -351,21 +351,25 @@ class FailoverModel {
     evaluate_alerts();
     metrics_.log().sort_by_time();
     if (fault_times_.empty()) return;
-    // Headline timing refers to the first fault that hits a gateway address.
+    // Headline timing refers to the earliest fault that hits a gateway address.
+    std::optional<std::size_t> first;
     for (std::size_t i = 0; i < spec_.faults.size(); ++i) {
       const auto& f = spec_.faults[i];
-      std::vector<std::size_t> hit = f.clusters;
-      if (f.kind == FaultKind::region_outage) hit = spec_.topology.regions().at(f.region).clusters;
-      if (hit.empty()) continue;
-      metrics_.fault_at = fault_times_[i];
-      for (std::size_t c : hit) {
-        if (auto t = gtm_->judged_unhealthy_at(static_cast<std::uint16_t>(c), fault_times_[i])) {
-          if (!metrics_.detected_at || *t < *metrics_.detected_at) metrics_.detected_at = t;
-        }
-      }
-      metrics_.answer_changed_at = gtm_->answer_changed_at(fault_times_[i]);
-      break;
+      const bool hits_gateway = !f.clusters.empty() || f.kind == FaultKind::region_outage;
+      if (hits_gateway && (!first || fault_times_[i] < fault_times_[*first])) first = i;
     }
+    if (!first) return;
+    const auto& f = spec_.faults[*first];
+    std::vector<std::size_t> hit = f.clusters;
+    if (f.kind == FaultKind::region_outage) hit = spec_.topology.regions().at(f.region).clusters;
+    const TimePoint at = fault_times_[*first];
+    metrics_.fault_at = at;
+    for (std::size_t c : hit) {
+      if (auto t = gtm_->judged_unhealthy_at(static_cast<std::uint16_t>(c), at)) {
+        if (!metrics_.detected_at || *t < *metrics_.detected_at) metrics_.detected_at = t;
+      }
+    }
+    metrics_.answer_changed_at = gtm_->answer_changed_at(at);
   }
 
   void evaluate_alerts() {
@@ -409,6 +413,10 @@ class FailoverModel {
       lbs_[c].set_condition(begin ? cond : GatewayCondition::serving);
       faulty_[c] += begin ? 1 : -1;
       what += " " + topo.clusters()[c].name;
+      // A deleted Deployment or a dead region takes the pods and the HPA's
+      // target with it; a black hole in the network leaves them running.
+      if (deployments_[c] && (cond == GatewayCondition::deleted || cond == GatewayCondition::lb_down))
+        deployments_[c]->set_down(begin);
     };
     switch (f.kind) {
       case FaultKind::gateway_deleted:
