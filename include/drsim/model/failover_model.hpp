@@ -711,6 +711,12 @@ class FailoverModel {
       finish_at(ri, std::max(now, r.read_deadline), Cause::read_timeout, r.address);
       return;
     }
+    if (deployments_[r.address]->down()) {
+      // Connected just before the Deployment went away: the node resets the
+      // connection (fortio -1), it is not an HTTP answer.
+      finish_at(ri, now + r.half_rtt, Cause::connection_reset, r.address);
+      return;
+    }
     switch (deployments_[r.address]->submit(ri, wait)) {
       case GatewayVerdict::accepted: return;  // on_done follows
       case GatewayVerdict::rate_limited: finish_at(ri, now + r.half_rtt, Cause::http_429, r.address); return;
