@@ -60,21 +60,7 @@ constexpr const char* kSensitivityUsage =
     "  e.g. drsim sensitivity models/asm-gtm-drill.json \\\n"
     "         --params gtm.ttl,gtm.health_check.interval,gtm.health_check.failures --figure failed_pct\n";
 
-struct BadArguments : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-long long parse_whole(const std::string& flag, const std::string& v, long long lo, long long hi) {
-  try {
-    std::size_t pos = 0;
-    const long long x = std::stoll(v, &pos);
-    if (pos != v.size() || x < lo || x > hi) throw std::out_of_range(v);
-    return x;
-  } catch (const std::exception&) {
-    throw BadArguments(flag + " expects a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                       ", found \"" + v + "\"");
-  }
-}
+using BadArguments = UsageError;
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;

@@ -29,9 +29,8 @@ constexpr const char* kUsage =
     "       drsim demo            a small demonstration of the engine\n"
     "       drsim --version\n";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using drsim::cli::UsageError;
+using drsim::cli::parse_whole;
 
 int demo() {
   // Three GTM-style probe nodes on their own phases, probing every 15 s for 5 simulated minutes.
@@ -55,17 +54,6 @@ int demo() {
   return 0;
 }
 
-long long parse_int(const std::string& flag, const std::string& v, long long lo, long long hi) {
-  try {
-    std::size_t pos = 0;
-    const long long x = std::stoll(v, &pos);
-    if (pos != v.size() || x < lo || x > hi) throw std::out_of_range(v);
-    return x;
-  } catch (const std::exception&) {
-    throw UsageError(flag + " expects a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                     ", found \"" + v + "\"");
-  }
-}
 
 int run_command(const std::vector<std::string>& args) {
   std::string model, format = "text", out;
@@ -77,9 +65,9 @@ int run_command(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
       return args[++i];
     };
-    if (a == "--seed") opts.seed = static_cast<std::uint64_t>(parse_int(a, value(), 0, INT64_MAX));
-    else if (a == "--replications") opts.replications = static_cast<int>(parse_int(a, value(), 1, 10'000'000));
-    else if (a == "--threads") opts.threads = static_cast<int>(parse_int(a, value(), 1, 4096));
+    if (a == "--seed") opts.seed = static_cast<std::uint64_t>(parse_whole(a, value(), 0, INT64_MAX));
+    else if (a == "--replications") opts.replications = static_cast<int>(parse_whole(a, value(), 1, 10'000'000));
+    else if (a == "--threads") opts.threads = static_cast<int>(parse_whole(a, value(), 1, 4096));
     else if (a == "--set") {
       const std::string kv = value();
       const auto eq = kv.find('=');

@@ -692,25 +692,30 @@ class FailoverModel {
   /// Past the gateway: the request goes through the app's call graph, which
   /// must answer half an RTT before the client's read deadline.
   void enter_app(std::uint32_t ri) {
-    Request& r = requests_[ri];
+    const auto wait = time_to_answer(ri);
+    if (!wait) return;
+    mesh_->handle(ri, requests_[ri].address, *wait);
+  }
+
+  /// How long the server side has to answer so the reply reaches the client
+  /// before its read deadline; nullopt (and the request ends as a read
+  /// timeout) when that time is already gone.
+  std::optional<Duration> time_to_answer(std::uint32_t ri) {
+    const Request& r = requests_[ri];
     const TimePoint now = sim_.now();
     const Duration wait = r.read_deadline > now ? r.read_deadline - now - r.half_rtt : Duration::zero();
-    if (wait <= Duration::zero()) {
-      finish_at(ri, std::max(now, r.read_deadline), Cause::read_timeout, r.address);
-      return;
-    }
-    mesh_->handle(ri, r.address, wait);
+    if (wait > Duration::zero()) return wait;
+    finish_at(ri, std::max(now, r.read_deadline), Cause::read_timeout, r.address);
+    return std::nullopt;
   }
 
   /// At the gateway: rate limit, queue, or an immediate rejection.
   void arrive(std::uint32_t ri) {
+    const auto wait_or_gone = time_to_answer(ri);
+    if (!wait_or_gone) return;
+    const Duration wait = *wait_or_gone;
     Request& r = requests_[ri];
     const TimePoint now = sim_.now();
-    const Duration wait = r.read_deadline > now ? r.read_deadline - now - r.half_rtt : Duration::zero();
-    if (wait <= Duration::zero()) {
-      finish_at(ri, std::max(now, r.read_deadline), Cause::read_timeout, r.address);
-      return;
-    }
     if (deployments_[r.address]->down()) {
       // Connected just before the Deployment went away: the node resets the
       // connection (fortio -1), it is not an HTTP answer.
