@@ -27,39 +27,6 @@ def override_text(value: Any) -> str:
     return json.dumps(value)
 
 
-def _override_value(text: str) -> Any:
-    """The value an override's text stands for: JSON when it parses, else the text itself (as the CLI)."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _set_by_path(document: dict[str, Any], path: str, value: Any) -> None:
-    """Sets ``value`` at a dotted path the way Scenario::set walks it (arrays by element name).
-
-    Raises LookupError where Scenario::set would report a bad path.
-    """
-    node: Any = document
-    keys = path.split(".")
-    for i, key in enumerate(keys):
-        last = i == len(keys) - 1
-        if not key:
-            raise LookupError(path)
-        if isinstance(node, list):
-            matches = [e for e in node if isinstance(e, dict) and e.get("name") == key]
-            if not matches or last:
-                raise LookupError(path)
-            node = matches[0]
-        elif isinstance(node, dict):
-            if last:
-                node[key] = value
-                return
-            node = node.setdefault(key, {})
-        else:
-            raise LookupError(path)
-
-
 class Scenario:
     """A checked model, immutable from Python: overrides make a new Scenario.
 
@@ -111,20 +78,7 @@ class Scenario:
         """
         items = [(str(path), override_text(value)) for path, value in overrides.items()]
         scenario = self._native.copy()
-        try:
-            for path, text in items:
-                scenario.set(path, text)
-        except ModelError as first_error:
-            # The CLI checks the model after each --set, so overrides that only
-            # make sense together (a gateway's replicas and its HPA bounds) fail
-            # in one order. Apply them all to the document and check once.
-            document = self.to_dict()
-            try:
-                for path, text in items:
-                    _set_by_path(document, path, _override_value(text))
-            except LookupError:
-                raise first_error from None
-            return Scenario(native.Scenario.from_json(json.dumps(document), self.file))
+        scenario.set_all(items)
         return Scenario(scenario)
 
     # -- views --------------------------------------------------------------

@@ -83,7 +83,16 @@ PYBIND11_MODULE(_drsim, m) {
   py::class_<drsim::Scenario>(m, "Scenario")
       .def_static("load", &drsim::Scenario::load, py::arg("path"))
       .def_static("from_json", &drsim::Scenario::from_json, py::arg("text"), py::arg("name") = "<string>")
-      .def("set", &drsim::Scenario::set, py::arg("path"), py::arg("value"), py::return_value_policy::reference_internal)
+      .def("set", py::overload_cast<const std::string&, const std::string&>(&drsim::Scenario::set), py::arg("path"),
+           py::arg("value"), py::return_value_policy::reference_internal)
+      .def(
+          "set_all",
+          [](drsim::Scenario& s, const std::vector<std::pair<std::string, std::string>>& overrides) -> drsim::Scenario& {
+            std::vector<drsim::Override> list;
+            for (const auto& [path, value] : overrides) list.push_back({path, value});
+            return s.set(list);
+          },
+          py::arg("overrides"), py::return_value_policy::reference_internal)
       .def("copy", [](const drsim::Scenario& s) { return drsim::Scenario(s); })
       .def("to_json", &drsim::Scenario::to_json, py::arg("indent") = 2)
       .def_property_readonly("name", &drsim::Scenario::name)

@@ -1063,16 +1063,18 @@ void Scenario::rebuild() {
   assumptions_ = std::move(assumptions);
 }
 
-Scenario& Scenario::set(const std::string& path, const std::string& value) {
-  if (path.empty()) throw ModelError(file_, "", "an override path like gtm.ttl", "an empty path");
-  nlohmann::json copy = doc_;
-  nlohmann::json* node = &copy;
+namespace detail {
+
+/// Puts `value` (override text) at a dotted path of `doc`, arrays entered by element name.
+void place_override(const std::string& file, nlohmann::json& doc, const std::string& path, const std::string& value) {
+  if (path.empty()) throw ModelError(file, "", "an override path like gtm.ttl", "an empty path");
+  nlohmann::json* node = &doc;
   std::string walked;
   std::size_t pos = 0;
   while (true) {
     const std::size_t dot = path.find('.', pos);
     const std::string key = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    if (key.empty()) throw ModelError(file_, path, "an override path like gtm.ttl", "an empty segment in \"" + path + "\"");
+    if (key.empty()) throw ModelError(file, path, "an override path like gtm.ttl", "an empty segment in \"" + path + "\"");
     const bool last = dot == std::string::npos;
     if (node->is_array()) {
       nlohmann::json* found = nullptr;
@@ -1086,26 +1088,35 @@ Scenario& Scenario::set(const std::string& path, const std::string& value) {
       if (!found) {
         std::string list;
         for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
-        throw ModelError(file_, detail::join(walked, key), "the name of an element of " + walked + " (" + list + ")",
-                         "\"" + key + "\"", available.empty() ? "" : "did you mean \"" + detail::nearest(key, available) + "\"?");
+        throw ModelError(file, join(walked, key), "the name of an element of " + walked + " (" + list + ")",
+                         "\"" + key + "\"", available.empty() ? "" : "did you mean \"" + nearest(key, available) + "\"?");
       }
-      if (last) throw ModelError(file_, path, "a path to a field inside " + detail::join(walked, key), "a whole element");
+      if (last) throw ModelError(file, path, "a path to a field inside " + join(walked, key), "a whole element");
       node = found;
     } else if (node->is_object()) {
       if (last) {
-        (*node)[key] = detail::parse_override_value(value);
-        break;
+        (*node)[key] = parse_override_value(value);
+        return;
       }
       if (!node->contains(key)) (*node)[key] = nlohmann::json::object();
       node = &(*node)[key];
     } else {
-      throw ModelError(file_, walked, "an object or array to enter with \"" + key + "\"", detail::describe(*node),
+      throw ModelError(file, walked, "an object or array to enter with \"" + key + "\"", describe(*node),
                        "bad override path \"" + path + "\"");
     }
-    walked = detail::join(walked, key);
+    walked = join(walked, key);
     pos = dot + 1;
   }
-  // Check the whole model with the override in place; keep the old one on error.
+}
+
+}  // namespace detail
+
+Scenario& Scenario::set(const std::string& path, const std::string& value) { return set({{path, value}}); }
+
+Scenario& Scenario::set(const std::vector<Override>& overrides) {
+  nlohmann::json copy = doc_;
+  for (const auto& o : overrides) detail::place_override(file_, copy, o.path, o.value);
+  // Check the whole model with the overrides in place; keep the old one on error.
   std::swap(doc_, copy);
   try {
     rebuild();

@@ -25,6 +25,12 @@ struct Assumption {
   std::string value;
 };
 
+/// One override: the value text at a dotted path (as `--set path=value`).
+struct Override {
+  std::string path;
+  std::string value;
+};
+
 class Scenario {
  public:
   /// Reads and checks a model file.
@@ -36,6 +42,10 @@ class Scenario {
   /// ("regions.region-2.gateway.replicas"). `value` is JSON ("4", "true",
   /// "\"x\"") or, failing that, a plain string ("30s", "100/s").
   Scenario& set(const std::string& path, const std::string& value);
+  /// Applies every override, then checks the model once: values that only
+  /// make sense together (a gateway's replicas and its HPA bounds) may come
+  /// in any order. On error the scenario is left as it was.
+  Scenario& set(const std::vector<Override>& overrides);
 
   [[nodiscard]] const ModelSpec& spec() const { return spec_; }
   [[nodiscard]] const nlohmann::json& document() const { return doc_; }
