@@ -291,27 +291,7 @@ SensitivityParam parse_sensitivity_param(const std::string& arg) {
 }
 
 std::optional<std::string> model_value(const Scenario& scenario, const std::string& path) {
-  const nlohmann::json* node = &scenario.document();
-  std::size_t pos = 0;
-  while (true) {
-    const auto dot = path.find('.', pos);
-    const std::string key = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    const nlohmann::json* next = nullptr;
-    if (node->is_object()) {
-      auto it = node->find(key);
-      if (it != node->end()) next = &*it;
-    } else if (node->is_array()) {
-      for (const auto& e : *node)
-        if (e.is_object() && e.contains("name") && e["name"] == key) next = &e;
-    }
-    if (!next) return std::nullopt;
-    node = next;
-    if (dot == std::string::npos) break;
-    pos = dot + 1;
-  }
-  if (node->is_string()) return node->get<std::string>();
-  if (node->is_number()) return node->dump();
-  return std::nullopt;
+  return scenario.value_at(path);
 }
 
 namespace {

@@ -62,10 +62,10 @@ inline ModelSpec two_region_spec(const TwoRegionOptions& o = {}) {
   pop.name = "fortio";
   pop.site = clients;
   pop.profile = client_preset(o.client);
-  pop.load = LoadKind::fortio;
-  pop.fortio.qps = o.qps;
-  pop.fortio.connections = 1;
-  pop.fortio.duration = o.duration;
+  pop.load.kind = LoadKind::fortio;
+  pop.load.fortio.qps = o.qps;
+  pop.load.fortio.connections = 1;
+  pop.load.fortio.duration = o.duration;
   s.populations = {pop};
   if (o.fault) {
     s.faults = {*o.fault};

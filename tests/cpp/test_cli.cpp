@@ -63,10 +63,16 @@ TEST_CASE("Bad overrides exit 2 and name the override path", "[cli]") {
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("bad override path"));
   }
-  SECTION("a number where a duration is expected") {
+  SECTION("a number where a duration is expected gets the duration it probably meant") {
+    // The field table says gtm.ttl is a duration, so "30" is read as text and lacks a unit.
     const auto r = drsim_cli("run " + kDrill + " --set gtm.ttl=30");
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Catch::Contains("gtm.ttl") && Catch::Contains("found number 30"));
+    CHECK_THAT(r.err, Catch::Contains("gtm.ttl") && Catch::Contains("did you mean \"30s\"?"));
+  }
+  SECTION("a number for a duration in the file gets the same suggestion") {
+    const auto r = drsim_cli("run " + kDrill + " --set 'gtm.health_check.timeout=\"2\"'");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("gtm.health_check.timeout") && Catch::Contains("did you mean \"2s\"?"));
   }
   SECTION("a missing file") {
     const auto r = drsim_cli("run /nonexistent/model.json");

@@ -254,7 +254,7 @@ TEST_CASE("fortio pacing inside the model: catch-up, and -nocatchup skipping cal
     auto spec = two_region_spec(o);
     FailoverModel catchup(spec, 1);
     const auto with_catchup = catchup.run().started();
-    spec.populations[0].fortio.catchup = false;
+    spec.populations[0].load.fortio.catchup = false;
     FailoverModel skip(spec, 1);
     auto& m = skip.run();
     // Each 3 s timeout restarts the schedule 3 s late: 299 of the 300 slots

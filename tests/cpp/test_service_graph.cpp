@@ -3,6 +3,8 @@
 // off, and the app on the failover model's request path.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 #include <map>
 #include <string>
@@ -405,8 +407,8 @@ TEST_CASE("The failover model runs requests through the app when the gateway has
     spec.faults.clear();
     for (auto& gw : spec.gateways) {
       gw.app = ServiceGraphSpec::bookinfo();
-      gw.capacity = GatewayCapacitySpec{};
-      gw.capacity->replicas = 2;
+      gw.capacity_model = true;
+      gw.capacity.replicas = 2;
     }
     FailoverModel model(spec, 2);
     auto& m = model.run();

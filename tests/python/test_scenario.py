@@ -168,8 +168,8 @@ def test_a_bad_dict_raises_model_error_with_the_name_given() -> None:
     [
         ({"gtm.health_check.intervall": "30s"}, "gtm.health_check.intervall", 'did you mean "interval"'),
         ({"regions.region-9.gateway.address": "x"}, "regions.region-9", "region-1, region-2"),
-        ({"gtm.ttl": 30}, "gtm.ttl", "number 30"),  # a duration needs its unit, as on the CLI
-        ({"gtm.ttl": "30"}, "gtm.ttl", "number 30"),
+        ({"gtm.ttl": 30}, "gtm.ttl", 'did you mean "30s"?'),  # a duration needs its unit, as on the CLI
+        ({"gtm.ttl": "30"}, "gtm.ttl", 'did you mean "30s"?'),
         ({"clients.fortio.profile": "firefox"}, "clients[0].profile", "firefox"),
     ],
 )

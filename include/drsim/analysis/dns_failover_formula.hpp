@@ -115,7 +115,7 @@ inline DnsFailoverDerivation dns_failover_inputs(const ModelSpec& spec) {
   };
   if (spec.populations.size() != 1) return outside("the closed form covers one client population");
   const PopulationSpec& pop = spec.populations[0];
-  if (pop.load != LoadKind::fortio || pop.fortio.calls != 0) return outside("the closed form covers fortio load for a fixed duration");
+  if (pop.load.kind != LoadKind::fortio || pop.load.fortio.calls != 0) return outside("the closed form covers fortio load for a fixed duration");
   if (pop.profile.cache != DnsCacheRule::per_connection) return outside("the closed form covers clients that look up per connection");
   if (pop.resolvers.size() != 1) return outside("the closed form covers clients behind one resolver");
   const ResolverParams& res = spec.resolvers.at(pop.resolvers[0].first);
@@ -158,7 +158,7 @@ inline DnsFailoverDerivation dns_failover_inputs(const ModelSpec& spec) {
   in.ttl = std::clamp(g.ttl, res.min_ttl, res.max_ttl);
   // A client that falls back to the next address on refusal loses nothing.
   in.client_share = pop.profile.fallback_on_refused ? 0.0 : 1.0 / static_cast<double>(g.primary.size());
-  in.run_length = pop.fortio.duration;
+  in.run_length = pop.load.fortio.duration;
   d.inputs = in;
   return d;
 }

@@ -16,10 +16,14 @@
 #pragma once
 
 #include <cmath>
+#include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <span>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/stats.hpp"
 #include "drsim/core/time.hpp"
 
@@ -27,6 +31,7 @@ namespace drsim {
 
 /// The comparison of an alert expression (`metric op threshold`).
 enum class Comparison : std::uint8_t { greater, greater_equal, less, less_equal, equal, not_equal };
+constexpr std::array<std::string_view, 6> enum_names(Comparison) { return {">", ">=", "<", "<=", "==", "!="}; }
 
 /// `metric op threshold for for_duration`, e.g. throttled rate > 10 for 60 s.
 struct AlertRule {
@@ -118,6 +123,45 @@ inline std::vector<AlertEpisode> evaluate_alert(const AlertRule& rule, std::span
 /// The same over a TimeSeries (bins from t = 0).
 inline std::vector<AlertEpisode> evaluate_alert(const AlertRule& rule, const TimeSeries& series) {
   return evaluate_alert(rule, series.values(), series.bin_width());
+}
+
+/// What an alert rule watches, per second of one region.
+enum class AlertMetric : std::uint8_t {
+  throttled_rate,   // 429 responses per second
+  error_rate,       // failed requests per second, any cause
+  failed_share,     // failed / sent in the second
+  cpu_utilization,  // gateway CPU, % of request (the HPA's view)
+  p99_latency_s,    // 99th percentile latency of the second's requests
+};
+constexpr std::array<std::string_view, 5> enum_names(AlertMetric) {
+  return {"throttled_rate", "error_rate", "failed_share", "cpu_utilization", "p99_latency_s"};
+}
+
+/// An alert rule on one region's per-second series.
+struct AlertSpec {
+  std::string name;
+  std::size_t region = 0;
+  AlertMetric metric = AlertMetric::throttled_rate;
+  AlertRule rule;
+};
+
+template <>
+inline const FieldTable& fields_of<AlertSpec>() {
+  static const FieldTable table = FieldTable::build<AlertSpec>("alert", [](auto& t) {
+    using P = AlertSpec;
+    t.means("\"metric op threshold for duration\" on one region's per-second series, as a Prometheus rule");
+    t.add("name", &P::name).must().means("the alert's name");
+    t.custom("region", FieldKind::reference, "a region name").must().means("the region whose series it watches");
+    t.add("metric", &P::metric)
+        .means("per second of the region: 429s; failed requests; failed / sent; gateway CPU % of request; p99 "
+               "latency (replication 0 only)");
+    t.add("op", [](P& p) -> auto& { return p.rule.op; }).means("the comparison");
+    t.add("threshold", [](P& p) -> auto& { return p.rule.threshold; }).must().means("the value compared with");
+    t.add("for", [](P& p) -> auto& { return p.rule.for_duration; }).in_unit("s")
+        .means("how long the condition must hold before firing (Prometheus for)")
+        .source_is("https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/");
+  });
+  return table;
 }
 
 }  // namespace drsim

@@ -15,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/dns.hpp"
 #include "drsim/model/gtm.hpp"
+#include "drsim/model/sources.hpp"
 
 namespace drsim {
 
@@ -29,14 +31,26 @@ enum class DnsCacheRule : std::uint8_t {
   refresh,         // refreshed on a fixed period whatever the TTL (Envoy STRICT_DNS: 5 s)
   forever,         // resolved once for the life of the process (fortio cached-rr, nginx)
 };
+constexpr std::array<std::string_view, 5> enum_names(DnsCacheRule) {
+  return {"per_connection", "honour_ttl", "fixed", "refresh", "forever"};
+}
+constexpr std::array<std::string_view, 5> enum_phrases(DnsCacheRule) {
+  return {"re-resolves per connection", "honours the TTL", "holds answers a fixed time", "refreshes periodically",
+          "resolves once"};
+}
 
 enum class AddressChoice : std::uint8_t { first, round_robin, random };
+constexpr std::array<std::string_view, 3> enum_names(AddressChoice) { return {"first", "round_robin", "random"}; }
+constexpr std::array<std::string_view, 3> enum_phrases(AddressChoice) {
+  return {"first address", "round robin", "random address"};
+}
 
 enum class ConnectSplit : std::uint8_t {
   whole,  // each attempt may use all of what remains of the connect budget
   go,     // Go's net.Dialer: remaining / addresses left, but at least 2 s (never more than remains)
   even,   // remaining / addresses left
 };
+constexpr std::array<std::string_view, 3> enum_names(ConnectSplit) { return {"whole", "go", "even"}; }
 
 struct ClientProfile {
   std::string name = "custom";
@@ -178,6 +192,47 @@ inline ClientProfile client_preset(const std::string& name) {
   std::string known;
   for (const auto& n : client_preset_names()) known += (known.empty() ? "" : ", ") + n;
   throw UnknownPreset("unknown client profile \"" + name + "\" (known: " + known + ")");
+}
+
+template <>
+inline const FieldTable& fields_of<ClientProfile>() {
+  static const FieldTable table = FieldTable::build<ClientProfile>("client profile", [](auto& t) {
+    using P = ClientProfile;
+    t.means("How an HTTP client picks up a DNS change: its cache, address choice, fallback, timeouts and retries")
+        .presets(client_preset_names(),
+                 [](P& p, const std::string& name, bool whole) {
+                   p = client_preset(name);
+                   if (!whole) p.name = name + " (modified)";
+                 },
+                 true, kSourceClientPresets);
+    t.add("name", &P::name).means("shown in the result's assumptions")
+        .default_is("\"custom\", or \"<preset> (modified)\"");
+    t.add("dns_cache", &P::cache)
+        .means("when the client asks its resolver again: every new connection; after the resolver's remaining TTL but "
+               "at least dns_hold; after dns_hold; on a dns_hold grid with a random phase; never");
+    t.add("dns_hold", &P::hold).in_unit("s").means("see dns_cache (> 0 for fixed and refresh)");
+    t.add("choice", &P::choice).means("which address of the cached list a connection tries first");
+    t.add("fallback_on_refused", &P::fallback_on_refused).means("try the next address after a refusal");
+    t.add("fallback_on_timeout", &P::fallback_on_timeout).means("try the next address after a connect timeout");
+    t.add("connect_split", &P::split)
+        .means("each attempt's share of the connect budget: all that remains; remaining / addresses left but at least "
+               "2 s (Go's partialDeadline); remaining / addresses left")
+        .source_is(kSourceGoDialPartialDeadline);
+    t.add("connect_timeout", &P::connect_timeout).positive().in_unit("s").means("connect budget over all attempts")
+        .source_is(kSourceFortioTimeout);
+    t.add("read_timeout", &P::read_timeout).positive().in_unit("s").means("from connected to the response")
+        .source_is(kSourceFortioTimeout);
+    t.add("timeout", &P::total_timeout).in_unit("s")
+        .means("budget of the whole call, retries included; 0s: none (fortio's -timeout covers connect and read)")
+        .source_is(kSourceFortioTimeout);
+    t.add("keepalive", &P::keepalive).means("reuse the connection; any failure closes it");
+    t.add("retries", &P::retries).range(0, 100).in_unit("retries")
+        .means("retries after a failure (never after 429; after 503/504 only with retry_on_5xx)");
+    t.add("retry_backoff", &P::retry_backoff).in_unit("s")
+        .means("wait before retry n (0-based): retry_backoff x 2^n").source_is("assumption");
+    t.add("retry_on_5xx", &P::retry_on_5xx).means("retry 503 and 504 too");
+  });
+  return table;
 }
 
 /// One client's DNS cache and address-choice state.

@@ -14,9 +14,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/event_log.hpp"
@@ -29,6 +31,7 @@ enum class RecordRotation : std::uint8_t {
   round_robin,  // rotate by one on every reply
   random,       // rotate by a random offset per reply (unbound takes it from the query id)
 };
+constexpr std::array<std::string_view, 3> enum_names(RecordRotation) { return {"none", "round_robin", "random"}; }
 
 struct ResolverParams {
   std::string name = "resolver";
@@ -47,6 +50,80 @@ struct ResolverParams {
   /// cache phase is then set by the client's first call).
   bool warm = true;
 };
+
+/// Names of the resolver presets.
+inline std::vector<std::string> resolver_preset_names() { return {"unbound", "bind", "systemd-resolved"}; }
+
+/// A resolver implementation's defaults; std::invalid_argument for an unknown name.
+inline ResolverParams resolver_preset(const std::string& name) {
+  ResolverParams p;
+  if (name == "unbound") {
+    // cache-min-ttl 0, cache-max-ttl 86400, serve-expired off, rrset-roundrobin on
+    p.min_ttl = Duration::zero();
+    p.max_ttl = Duration::seconds(86400);
+    p.rotation = RecordRotation::round_robin;
+  } else if (name == "bind") {
+    // max-cache-ttl 1 week, serve-stale off (stale-answer-ttl 30 s when on), no rotation by default
+    p.max_ttl = Duration::seconds(7 * 86400);
+    p.rotation = RecordRotation::none;
+  } else if (name == "systemd-resolved") {
+    // honours the TTL, caps it at 2 h
+    p.max_ttl = Duration::seconds(7200);
+    p.rotation = RecordRotation::none;
+  } else {
+    throw std::invalid_argument("unknown resolver preset \"" + name + "\"");
+  }
+  return p;
+}
+
+template <>
+inline const FieldTable& fields_of<ResolverParams>() {
+  static const FieldTable table = FieldTable::build<ResolverParams>("resolver", [](auto& t) {
+    using P = ResolverParams;
+    t.means("A recursive resolver between clients and the GTM, with its cache")
+        .presets(resolver_preset_names(),
+                 [](P& p, const std::string& name, bool) {
+                   const std::string keep = p.name;
+                   p = resolver_preset(name);
+                   p.name = keep;
+                 },
+                 false, "unbound: " + std::string(kSourceUnboundConf) + "; bind: " + kSourceBindArm +
+                            "; systemd-resolved: " + kSourceSystemdResolved)
+        .states("resolver {name}", "TTL clamp [{min_ttl}, {max_ttl}]{serve_stale?, serve-stale|}{violator_hold?, TTL violator|}");
+    t.add("name", &P::name).must().means("the resolver's name, unique among resolvers");
+    t.add("min_ttl", &P::min_ttl).in_unit("s")
+        .means("answers are kept at least this long (unbound cache-min-ttl, BIND min-cache-ttl)")
+        .source_is(kSourceUnboundConf);
+    t.add("max_ttl", &P::max_ttl).positive().in_unit("s")
+        .means("answers are kept at most this long, >= min_ttl (unbound cache-max-ttl 1 day, BIND max-cache-ttl "
+               "1 week, systemd-resolved 2 h)")
+        .source_is(kSourceUnboundConf);
+    t.add("serve_stale", &P::serve_stale)
+        .means("answer from an expired entry when the GTM cannot be reached (unbound serve-expired, BIND "
+               "serve-stale); stale answers are served without a time limit")
+        .source_is(kSourceUnboundConf);
+    t.add("stale_reply_ttl", &P::stale_reply_ttl).positive().in_unit("s")
+        .means("the TTL a stale answer carries (unbound serve-expired-reply-ttl)")
+        .source_is(kSourceUnboundConf);
+    t.add("rotation", &P::rotation)
+        .means("record order per reply: as the GTM gave it, rotated by one (unbound rrset-roundrobin), or by a "
+               "random offset")
+        .source_is(kSourceUnboundConf);
+    t.add("caches", &P::caches).range(1, 100000).in_unit("caches")
+        .means("independent caches behind one address (a large public resolver); each query lands on one at random")
+        .source_is("assumption");
+    t.add("lookup_latency", &P::lookup_latency).in_unit("s")
+        .means("the client-resolver round trip").source_is("assumption");
+    t.add("warm", &P::warm)
+        .means("the cache already holds the record at t = 0, expiring U(0, TTL) later; false: the first query fetches")
+        .source_is("assumption");
+    t.add("violator_hold", &P::violator_hold_s).in_unit("s")
+        .means("a TTL violator holds every answer for max(TTL, a draw from this); the share of violators is set "
+               "through clients[].resolvers shares")
+        .default_is("none: honours the TTL").source_is(kSourcePam2023TtlViolations);
+  });
+  return table;
+}
 
 /// What a client gets back from a lookup.
 struct Resolution {

@@ -34,84 +34,12 @@
 #include "drsim/model/load.hpp"
 #include "drsim/model/load_balancer.hpp"
 #include "drsim/model/metrics.hpp"
+#include "drsim/model/model_spec.hpp"
 #include "drsim/model/outcome.hpp"
 #include "drsim/model/service_graph.hpp"
 #include "drsim/model/topology.hpp"
 
 namespace drsim {
-
-/// The gateway behind one cluster's balancer, as the failover model sees it.
-struct GatewaySpec {
-  std::string address;  // the public address shown in answers and logs
-  LoadBalancerParams lb;
-  /// Time per request behind the gateway (the application); with no
-  /// capacity model it stands for gateway and application together.
-  Distribution service_time_s = Distribution::constant(0.004);
-  /// Pods, queues, rate limit and HPA; nullopt: unlimited capacity.
-  std::optional<GatewayCapacitySpec> capacity;
-  /// The application behind the gateway as a service call graph; when set it
-  /// replaces service_time_s. nullopt: the single draw above.
-  std::optional<ServiceGraphSpec> app;
-  /// Cluster-local traffic retention for calls made in this cluster (the
-  /// seed enables it); off, a call may go to another cluster's instance.
-  bool cluster_local = true;
-};
-
-enum class LoadKind : std::uint8_t { fortio, open_loop, closed_loop };
-
-struct PopulationSpec {
-  std::string name = "clients";
-  std::size_t site = 0;  // topology node the clients sit at
-  ClientProfile profile;
-  LoadKind load = LoadKind::fortio;
-  FortioParams fortio;                     // load == fortio: one client per connection
-  RateProfile rate;                        // open loop
-  ArrivalProcess arrivals = ArrivalProcess::poisson;
-  std::size_t clients = 1;                 // open loop: clients sharing the rate; closed loop: users
-  Distribution think_s = Distribution::exponential(1.0);  // closed loop
-  Duration start = Duration::zero();
-  Duration duration = Duration::seconds(300);  // open and closed loop
-  std::vector<std::pair<std::size_t, double>> resolvers;  // (resolver index, share)
-};
-
-/// What an alert rule watches, per second of one region.
-enum class AlertMetric : std::uint8_t {
-  throttled_rate,   // 429 responses per second
-  error_rate,       // failed requests per second, any cause
-  failed_share,     // failed / sent in the second
-  cpu_utilization,  // gateway CPU, % of request (the HPA's view)
-  p99_latency_s,    // 99th percentile latency of the second's requests
-};
-
-struct AlertSpec {
-  std::string name;
-  std::size_t region = 0;
-  AlertMetric metric = AlertMetric::throttled_rate;
-  AlertRule rule;
-};
-
-struct ModelSpec {
-  Topology topology;
-  std::vector<GatewaySpec> gateways;  // one per topology cluster, same index
-  GtmParams gtm;
-  std::vector<ResolverParams> resolvers;
-  std::vector<PopulationSpec> populations;
-  std::vector<FaultSpec> faults;
-  std::vector<AlertSpec> alerts;
-  Duration horizon = Duration::zero();  // zero: the end of the load plus a minute
-  bool log_events = true;
-  bool detailed_series = true;  // per-second latency quantiles (replication 0 only, in runs)
-};
-
-/// The end of the last load generator, the natural end of a run.
-inline Duration load_end(const ModelSpec& spec) {
-  Duration end = Duration::zero();
-  for (const auto& p : spec.populations) {
-    const Duration d = p.load == LoadKind::fortio ? p.fortio.duration : p.duration;
-    end = std::max(end, p.start + d);
-  }
-  return end;
-}
 
 class FailoverModel {
  public:
@@ -233,8 +161,8 @@ class FailoverModel {
     faulty_.assign(topo.clusters().size(), 0);
     deployments_.resize(topo.clusters().size());
     for (std::size_t c = 0; c < topo.clusters().size(); ++c) {
-      if (!spec_.gateways[c].capacity) continue;
-      deployments_[c] = std::make_unique<GatewayDeployment>(sim_, *spec_.gateways[c].capacity, topo.clusters()[c].name,
+      if (!spec_.gateways[c].capacity_model) continue;
+      deployments_[c] = std::make_unique<GatewayDeployment>(sim_, spec_.gateways[c].capacity, topo.clusters()[c].name,
                                                             GatewayCompletion::to(*this), &metrics_.log());
     }
     for (std::size_t c = 0; c < topo.clusters().size(); ++c) {
@@ -255,8 +183,8 @@ class FailoverModel {
       Population pop;
       pop.rng = sim_.stream("population/" + ps.name);
       pop.first_client = static_cast<std::uint32_t>(clients_.size());
-      const std::size_t n = ps.load == LoadKind::fortio ? static_cast<std::size_t>(std::max(1, ps.fortio.connections))
-                                                        : std::max<std::size_t>(1, ps.clients);
+      const std::size_t n = ps.load.kind == LoadKind::fortio ? static_cast<std::size_t>(std::max(1, ps.load.fortio.connections))
+                                                        : std::max<std::size_t>(1, ps.load.clients);
       pop.clients = static_cast<std::uint32_t>(n);
       RandomStream assign = sim_.stream("population/" + ps.name + "/resolvers");
       for (std::size_t k = 0; k < n; ++k) {
@@ -265,14 +193,14 @@ class FailoverModel {
         c.resolver = static_cast<std::uint32_t>(pick_resolver(ps, assign));
         if (ps.profile.cache == DnsCacheRule::refresh)
           c.dns.refresh_phase = Duration::from_seconds(assign.uniform(0, ps.profile.hold.seconds_f()));
-        if (ps.load == LoadKind::fortio) {
+        if (ps.load.kind == LoadKind::fortio) {
           c.pacer = static_cast<std::int32_t>(pacers_.size());
-          pacers_.emplace_back(ps.fortio, TimePoint::start() + ps.start);
+          pacers_.emplace_back(ps.load.fortio, TimePoint::start() + ps.load.start);
         }
         clients_.push_back(c);
       }
-      if (ps.load == LoadKind::open_loop)
-        pop.arrivals.emplace(ps.rate, ps.arrivals, TimePoint::start() + ps.start + ps.duration);
+      if (ps.load.kind == LoadKind::open_loop)
+        pop.arrivals.emplace(ps.load.rate, ps.load.arrivals, TimePoint::start() + ps.load.start + ps.load.duration);
       populations_.push_back(std::move(pop));
     }
   }
@@ -311,8 +239,8 @@ class FailoverModel {
     for (std::size_t pi = 0; pi < spec_.populations.size(); ++pi) {
       const auto& ps = spec_.populations[pi];
       Population& pop = populations_[pi];
-      const TimePoint t0 = TimePoint::start() + ps.start;
-      switch (ps.load) {
+      const TimePoint t0 = TimePoint::start() + ps.load.start;
+      switch (ps.load.kind) {
         case LoadKind::fortio:
           for (std::uint32_t k = 0; k < pop.clients; ++k) {
             const std::uint32_t ci = pop.first_client + k;
@@ -323,7 +251,7 @@ class FailoverModel {
         case LoadKind::closed_loop:
           for (std::uint32_t k = 0; k < pop.clients; ++k) {
             // Users start spread over one think time so they are not in lock-step.
-            const auto offset = Duration::from_seconds(std::max(0.0, ps.think_s.sample(pop.rng)));
+            const auto offset = Duration::from_seconds(std::max(0.0, ps.load.think_s.sample(pop.rng)));
             schedule_send(pop.first_client + k, t0 + offset);
           }
           break;
@@ -343,10 +271,10 @@ class FailoverModel {
     const auto& topo = spec_.topology;
     for (std::size_t c = 0; c < deployments_.size(); ++c) {
       if (!deployments_[c]) continue;
-      const auto& cap = *spec_.gateways[c].capacity;
+      const auto& cap = spec_.gateways[c].capacity;
       metrics_.add_deployment(topo.clusters()[c].region, deployments_[c]->samples(),
-                              cap.hpa ? std::optional<double>(cap.hpa->target_cpu_utilization) : std::nullopt,
-                              cap.hpa_options.tolerance);
+                              cap.hpa ? std::optional<double>(cap.hpa->spec.target_cpu_utilization) : std::nullopt,
+                              (cap.hpa ? *cap.hpa : HpaSettings{}).controller.tolerance);
     }
     evaluate_alerts();
     metrics_.log().sort_by_time();
@@ -495,7 +423,7 @@ class FailoverModel {
   void request_done(std::uint32_t client) {
     const Client& c = clients_[client];
     const PopulationSpec& ps = spec_.populations[c.population];
-    switch (ps.load) {
+    switch (ps.load.kind) {
       case LoadKind::fortio: {
         Population& pop = populations_[c.population];
         const TimePoint next = pacers_[static_cast<std::size_t>(c.pacer)].next_send(sim_.now(), pop.rng);
@@ -504,8 +432,8 @@ class FailoverModel {
       }
       case LoadKind::closed_loop: {
         Population& pop = populations_[c.population];
-        const TimePoint end = TimePoint::start() + ps.start + ps.duration;
-        const TimePoint next = sim_.now() + Duration::from_seconds(std::max(0.0, ps.think_s.sample(pop.rng)));
+        const TimePoint end = TimePoint::start() + ps.load.start + ps.load.duration;
+        const TimePoint next = sim_.now() + Duration::from_seconds(std::max(0.0, ps.load.think_s.sample(pop.rng)));
         if (next < end) schedule_send(client, next);
         break;
       }

@@ -33,12 +33,11 @@ struct GatewayCapacitySpec {
   /// CPU a rate-limited request costs, as a share of a served one (Envoy
   /// still parses the request and writes the 429). UNCONFIRMED: a parameter.
   double rejected_cpu_share = 0.1;
-  std::optional<TokenBucketConfig> rate_limit;
-  bool rate_limit_per_connection = false;  // per_downstream_connection: a full bucket per new connection
-  std::optional<HpaSpec> hpa;
-  HpaControllerOptions hpa_options;
-  Duration hpa_sync_period = Duration::seconds(15);    // --horizontal-pod-autoscaler-sync-period
-  Duration metrics_resolution = Duration::seconds(15);  // metrics-server --metric-resolution in the shipped manifests
+  std::optional<RateLimitSpec> rate_limit;
+  std::optional<HpaSettings> hpa;  // unset: replicas fixed
+
+  /// metrics-server's scrape window (it scrapes whether or not an HPA reads it).
+  [[nodiscard]] Duration metrics_resolution() const { return (hpa ? *hpa : HpaSettings{}).metrics_resolution; }
 };
 
 /// What became of a request offered to the Deployment at once.
@@ -60,8 +59,8 @@ class GatewayDeployment {
       : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log), component_(component),
         gateway_(sim, spec_.pod, completion, "gateway/" + name_), rng_(sim.stream("gateway/" + name_ + "/startup")) {
     if (spec_.replicas < 0) throw std::invalid_argument("gateway replicas must not be negative");
-    if (spec_.rate_limit) limiter_.emplace(*spec_.rate_limit);
-    if (spec_.hpa) hpa_.emplace(*spec_.hpa, spec_.hpa_options);
+    if (spec_.rate_limit) limiter_.emplace(spec_.rate_limit->bucket());
+    if (spec_.hpa) hpa_.emplace(spec_.hpa->spec, spec_.hpa->controller);
   }
   GatewayDeployment(const GatewayDeployment&) = delete;
   GatewayDeployment& operator=(const GatewayDeployment&) = delete;
@@ -70,8 +69,8 @@ class GatewayDeployment {
     for (std::int32_t i = 0; i < spec_.replicas; ++i) add_pod(Duration::zero());
     desired_ = spec_.replicas;
     last_scrape_ = sim_->now();
-    sim_->every(spec_.metrics_resolution, [this] { scrape(); }, EventTag{30, component_});
-    if (hpa_) sim_->every(spec_.hpa_sync_period, [this] { sync(); }, EventTag{31, component_});
+    sim_->every(spec_.metrics_resolution(), [this] { scrape(); }, EventTag{30, component_});
+    if (hpa_) sim_->every(spec_.hpa->sync_period, [this] { sync(); }, EventTag{31, component_});
     sim_->every(Duration::seconds(1), [this] { sample(); }, EventTag{32, component_});
   }
 
@@ -102,7 +101,7 @@ class GatewayDeployment {
     const std::size_t n = ready_.size();
     if (n == 0) return GatewayVerdict::no_ready_pod;
     const std::uint32_t pod = ready_[cursor_++ % n];
-    if (limiter_ && !spec_.rate_limit_per_connection && !limiter_->admit(pods_[pod].bucket, sim_->now())) {
+    if (limiter_ && !spec_.rate_limit->per_downstream_connection && !limiter_->admit(pods_[pod].bucket, sim_->now())) {
       // The 429 costs a little CPU too.
       pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
       ++rate_limited_;
@@ -191,7 +190,7 @@ class GatewayDeployment {
     for (auto& r : pods_) {
       if (r.removed) continue;
       const std::int64_t cpu = cpu_ns(r);
-      if (r.ready_at != TimePoint::max() && now - r.ready_at >= spec_.metrics_resolution) {
+      if (r.ready_at != TimePoint::max() && now - r.ready_at >= spec_.metrics_resolution()) {
         r.usage = CpuQuantity::average_usage(Duration::nanoseconds(cpu - r.cpu_at_scrape), now - last_scrape_);
         r.metric_at = now;
       }
@@ -214,7 +213,7 @@ class GatewayDeployment {
       s.start_time = r.created;
       s.ready_transition_time = s.ready ? r.ready_at : r.created;
       s.metric_timestamp = r.metric_at;
-      s.metric_window = spec_.metrics_resolution;
+      s.metric_window = spec_.metrics_resolution();
       samples_buf_.push_back(s);
     }
     const std::int32_t current = live_pods();

@@ -21,10 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/event_log.hpp"
+#include "drsim/model/sources.hpp"
 
 namespace drsim {
 
@@ -54,6 +56,7 @@ struct AddressList {
 };
 
 enum class ProbeProtocol : std::uint8_t { ping, tcp, http };
+constexpr std::array<std::string_view, 3> enum_names(ProbeProtocol) { return {"ping", "tcp", "http"}; }
 
 /// Result of one probe of one address from one node.
 struct ProbeResult {
@@ -91,7 +94,11 @@ struct HealthRule {
 };
 
 enum class AnswerPolicy : std::uint8_t { all_random, all_rotated, weighted, sequence };
+constexpr std::array<std::string_view, 4> enum_names(AnswerPolicy) {
+  return {"all_random", "all_rotated", "weighted", "sequence"};
+}
 enum class AllDownAnswer : std::uint8_t { all_addresses, empty };
+constexpr std::array<std::string_view, 2> enum_names(AllDownAnswer) { return {"all_addresses", "empty"}; }
 
 struct PoolMember {
   std::uint16_t address = 0;
@@ -117,6 +124,72 @@ struct GtmParams {
   /// Probe phases per node; empty: drawn uniformly in [0, interval) per run.
   std::vector<Duration> phases;
 };
+
+template <>
+inline const FieldTable& fields_of<GtmParams>() {
+  static const FieldTable table = FieldTable::build<GtmParams>("gtm", [](auto& t) {
+    using P = GtmParams;
+    t.means("The global traffic manager: health probes of every gateway address and the DNS answer built from them")
+        .states("gtm", "{health_check.protocol} probes every {health_check.interval} from {health_check.nodes#} node(s), "
+                       "unhealthy after {health_check.failures} consecutive failures, timeout {health_check.timeout}")
+        .states("ttl", "{ttl}, publish delay {publish_delay}");
+    t.group("health_check", "How the probe nodes check each address and judge it", [](auto& h) {
+      h.add("protocol", &P::protocol)
+          .means("ping: answered unless the balancer is gone or black-holed; tcp: fails on refusal or drop; "
+                 "http: also fails on a gray-failure error")
+          .source_is(kSourceAlibabaGtmHealthCheck);
+      h.add("interval", &P::interval).positive().in_unit("s")
+          .means("time between two probes of an address from one node (below 15s the result warns)")
+          .source_is(kSourceAlibabaGtmHealthCheck);
+      h.add("timeout", &P::timeout).positive().in_unit("s")
+          .means("a probe with no verdict by then fails (Alibaba offers 2, 3, 5 or 10 s)")
+          .source_is(kSourceAlibabaGtmHealthCheck);
+      h.add("failures", &P::failures).range(1, 100).in_unit("consecutive failures")
+          .means("consecutive failed probes after which a node says the address is down (Alibaba: 1, 2 or 3)")
+          .source_is(kSourceAlibabaGtmHealthCheck);
+      h.add("recovery", &P::recovery).range(1, 100).in_unit("consecutive successes")
+          .means("consecutive successful probes after which a node says the address is up again")
+          .default_is("the value of failures").source_is("assumption");
+      h.custom("nodes", FieldKind::reference, "an array of names of sites of kind probe",
+               [](const P& p) { return p.probe_sites.size(); })
+          .means("the probe nodes, one per probe site").default_is("every site of kind probe");
+      h.custom("rule", FieldKind::custom,
+               "{\"failing_share_above\": x} (Alibaba) or {\"healthy_share_above\": x} (Route 53), x a share")
+          .means("how the nodes' verdicts make a judgement: unhealthy when the failing share exceeds x (1.0: every "
+                 "node fails), or healthy while the healthy share exceeds x (Route 53: 0.18)")
+          .default_is("failing_share_above 0.5").source_is(kSourceAlibabaGtmHealthCheck);
+      h.custom("phases", FieldKind::custom, "an array of durations, one per node")
+          .means("when in the interval each node probes; nodes past the end of the array draw U(0, interval)")
+          .default_is("drawn U(0, interval) per node and run").source_is("assumption");
+    });
+    t.add("policy", &P::policy)
+        .means("the answer: every healthy address in random or rotated order, one drawn by weight, or the first "
+               "healthy one in pool order")
+        .source_is(kSourceAlibabaGtmPools);
+    t.add("preemptive_failback", &P::preemptive_failback)
+        .means("sequence policy: go back to the first address as soon as it recovers")
+        .source_is(kSourceAlibabaGtmPools);
+    t.add("min_available", &P::min_available).range(0, 8).in_unit("addresses")
+        .means("below this many healthy primary addresses the failover pool answers")
+        .source_is(kSourceAlibabaGtmPools);
+    t.add("when_all_down", &P::when_all_down)
+        .means("the answer when no address is healthy: all of them (fail open) or none (clients get dns_failure)")
+        .source_is("assumption");
+    t.add("ttl", &P::ttl).positive().in_unit("s")
+        .means("TTL of every answer (GTM 2.0 offers 60, 120, 300 or 600 s; another value warns)")
+        .source_is(kSourceAlibabaGtmTtl);
+    t.add("publish_delay", &P::publish_delay).in_unit("s")
+        .means("from a changed judgement to the changed answer (not documented by Alibaba: a parameter)")
+        .source_is("assumption");
+    t.custom("pools", FieldKind::custom,
+             "{\"primary\": [...], \"failover\": [...]}, each element a region or cluster name or "
+             "{\"target\": name, \"weight\": w}")
+        .means("the addresses answered: the primary pool, and the failover pool used below min_available")
+        .default_is("every cluster in the primary pool, weight 1, no failover pool")
+        .source_is(kSourceAlibabaGtmPools);
+  });
+  return table;
+}
 
 class GlobalTrafficManager {
  public:

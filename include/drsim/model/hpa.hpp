@@ -28,7 +28,9 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/sources.hpp"
 
 namespace drsim {
 
@@ -75,6 +77,7 @@ struct HpaPodSample {
 
 /// HPAScalingPolicy.type.
 enum class ScalingPolicyType : std::uint8_t { pods, percent };
+constexpr std::array<std::string_view, 2> enum_names(ScalingPolicyType) { return {"pods", "percent"}; }
 
 /// One HPAScalingPolicy: at most `value` pods (or `value` percent of the
 /// replicas at the start of the period) added or removed per `period`
@@ -91,6 +94,7 @@ enum class ScalingPolicySelect : std::uint8_t {
   min,       ///< the policy allowing the smallest change
   disabled,  ///< no scaling in this direction
 };
+constexpr std::array<std::string_view, 3> enum_names(ScalingPolicySelect) { return {"max", "min", "disabled"}; }
 
 /// HPAScalingRules: one direction of `behavior`.
 struct HpaScalingRules {
@@ -134,6 +138,93 @@ struct HpaControllerOptions {
   Duration initial_readiness_delay = Duration::seconds(30);
   Duration downscale_stabilization = Duration::seconds(300);  ///< the legacy path's window
 };
+
+/// An HPA on a gateway Deployment as a model file gives it: the object, the
+/// controller's flags and metrics-server's scrape window.
+struct HpaSettings {
+  HpaSpec spec;
+  HpaControllerOptions controller;
+  Duration sync_period = Duration::seconds(15);         // --horizontal-pod-autoscaler-sync-period
+  Duration metrics_resolution = Duration::seconds(15);  // metrics-server --metric-resolution in the shipped manifests
+};
+
+template <>
+inline const FieldTable& fields_of<HpaScalingPolicy>() {
+  static const FieldTable table = FieldTable::build<HpaScalingPolicy>("hpa scaling policy", [](auto& t) {
+    using P = HpaScalingPolicy;
+    t.means("One HPAScalingPolicy: at most value pods (or percent) per period");
+    t.add("type", &P::type).means("Pods or Percent").source_is(kSourceK8sHpaBehavior);
+    t.add("value", &P::value).range(1, 100000).means("pods, or percent of the replicas at the period's start")
+        .source_is(kSourceK8sHpaBehavior);
+    t.add("period", &P::period).positive().in_unit("s").means("periodSeconds (at most 1800 s, checked at run start)")
+        .source_is(kSourceK8sHpaBehavior);
+  });
+  return table;
+}
+
+template <>
+inline const FieldTable& fields_of<HpaScalingRules>() {
+  static const FieldTable table = FieldTable::build<HpaScalingRules>("hpa scaling rules", [](auto& t) {
+    using P = HpaScalingRules;
+    t.means("One direction of the HPA's behavior");
+    t.add("stabilization_window", &P::stabilization_window).in_unit("s")
+        .means("stabilizationWindowSeconds (at most 3600 s, checked at run start)").source_is(kSourceK8sHpaBehavior);
+    t.add("select_policy", &P::select_policy).means("the policy allowing the largest or smallest change, or none")
+        .source_is(kSourceK8sHpaBehavior);
+    t.objects("policies", &P::policies).means("the rate limits of this direction; a given list replaces the defaults")
+        .source_is(kSourceK8sHpaBehavior);
+  });
+  return table;
+}
+
+template <>
+inline const FieldTable& fields_of<HpaBehavior>() {
+  static const FieldTable table = FieldTable::build<HpaBehavior>("hpa behavior", [](auto& t) {
+    using P = HpaBehavior;
+    t.means("The HPA's behavior field; \"default\" or {} takes the API's defaults")
+        .presets({"default"}, [](P& p, const std::string&, bool) { p = HpaBehavior{}; }, true, kSourceK8sHpaBehavior);
+    t.object("scale_up", &P::scale_up).means("scaleUp: window 0s, max of 4 pods and 100 % per 15 s")
+        .source_is(kSourceK8sHpaBehavior);
+    t.object("scale_down", &P::scale_down).means("scaleDown: window 300s, 100 % per 15 s")
+        .source_is(kSourceK8sHpaBehavior);
+  });
+  return table;
+}
+
+template <>
+inline const FieldTable& fields_of<HpaSettings>() {
+  static const FieldTable table = FieldTable::build<HpaSettings>("hpa", [](auto& t) {
+    using P = HpaSettings;
+    t.means("HorizontalPodAutoscaler on the gateway's CPU (Kubernetes 1.28 replica calculator)");
+    t.add("min_replicas", [](P& p) -> auto& { return p.spec.min_replicas; }).range(0, 100000).in_unit("pods")
+        .means("minReplicas").source_is(kSourceIstioGatewayChart);
+    t.add("max_replicas", [](P& p) -> auto& { return p.spec.max_replicas; }).range(1, 100000).in_unit("pods")
+        .means("maxReplicas, >= min_replicas").source_is(kSourceIstioGatewayChart);
+    t.add("target_cpu_utilization", [](P& p) -> auto& { return p.spec.target_cpu_utilization; }).range(1, 10000)
+        .in_unit("% of cpu_request").means("averageUtilization of the CPU Resource metric")
+        .source_is(kSourceIstioGatewayChart);
+    t.object("behavior", [](P& p) -> auto& { return p.spec.behavior; })
+        .means("the behavior field; absent: the legacy normalization (max over 5 min, at most max(2 x current, 4) "
+               "per sync)")
+        .source_is(kSourceK8sHpaBehavior);
+    t.add("sync_period", &P::sync_period).positive().in_unit("s")
+        .means("--horizontal-pod-autoscaler-sync-period").source_is(kSourceK8sControllerManager);
+    t.add("metrics_resolution", &P::metrics_resolution).positive().in_unit("s")
+        .means("metrics-server's scrape window (--metric-resolution: 15s in the shipped manifests, 60s in code)")
+        .source_is(kSourceMetricsServerManifest);
+    t.add("tolerance", [](P& p) -> auto& { return p.controller.tolerance; }).range(0, 10)
+        .means("--horizontal-pod-autoscaler-tolerance: no change while |1 - ratio| <= tolerance")
+        .source_is(kSourceK8sControllerManager);
+    t.add("cpu_initialization_period", [](P& p) -> auto& { return p.controller.cpu_initialization_period; })
+        .in_unit("s").means("--horizontal-pod-autoscaler-cpu-initialization-period").source_is(kSourceK8sControllerManager);
+    t.add("initial_readiness_delay", [](P& p) -> auto& { return p.controller.initial_readiness_delay; })
+        .in_unit("s").means("--horizontal-pod-autoscaler-initial-readiness-delay").source_is(kSourceK8sControllerManager);
+    t.add("downscale_stabilization", [](P& p) -> auto& { return p.controller.downscale_stabilization; })
+        .in_unit("s").means("--horizontal-pod-autoscaler-downscale-stabilization (the legacy path's window)")
+        .source_is(kSourceK8sControllerManager);
+  });
+  return table;
+}
 
 /// Thrown for an HPA the API server would not accept.
 class HpaSpecError : public std::invalid_argument {

@@ -13,11 +13,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/sources.hpp"
 
 namespace drsim {
 
@@ -139,6 +142,7 @@ class FortioPacer {
 };
 
 enum class ArrivalProcess : std::uint8_t { constant, poisson };
+constexpr std::array<std::string_view, 2> enum_names(ArrivalProcess) { return {"constant", "poisson"}; }
 
 /// Open-loop arrivals on a rate profile. Poisson arrivals with a varying rate
 /// are drawn by thinning (Lewis and Shedler) against the profile's maximum.
@@ -179,5 +183,85 @@ class OpenLoopArrivals {
   TimePoint end_;
   double max_rate_;
 };
+
+/// How a population's requests are generated.
+enum class LoadKind : std::uint8_t { fortio, open_loop, closed_loop };
+constexpr std::array<std::string_view, 3> enum_names(LoadKind) { return {"fortio", "open_loop", "closed_loop"}; }
+
+/// A daily swing of an open-loop rate: rate x (1 + amplitude x cos(2 pi (t - peak_at) / period)).
+struct DiurnalSpec {
+  double amplitude = 0.3;
+  Duration period = Duration::seconds(86400);
+  Duration peak_at = Duration::seconds(14 * 3600);
+};
+
+template <>
+inline const FieldTable& fields_of<DiurnalSpec>() {
+  static const FieldTable table = FieldTable::build<DiurnalSpec>("diurnal", [](auto& t) {
+    using P = DiurnalSpec;
+    t.means("A daily swing of the rate: rate x (1 + amplitude x cos(2 pi (t - peak_at) / period))");
+    t.add("amplitude", &P::amplitude).as_share().means("relative swing around the rate").source_is("assumption");
+    t.add("period", &P::period).positive().in_unit("s").means("length of one cycle").source_is("assumption");
+    t.add("peak_at", &P::peak_at).in_unit("s").means("time of the peak, since the start of the run")
+        .source_is("assumption");
+  });
+  return table;
+}
+
+/// One population's load: fortio's paced connections, open-loop arrivals or
+/// closed-loop users.
+struct LoadSpec {
+  LoadKind kind = LoadKind::fortio;
+  Duration start = Duration::zero();
+  FortioParams fortio;                         // kind fortio: one client per connection
+  RateProfile rate;                            // open loop
+  ArrivalProcess arrivals = ArrivalProcess::poisson;
+  std::optional<DiurnalSpec> diurnal;          // open loop
+  std::size_t clients = 1;                     // open loop: clients sharing the rate; closed loop: users
+  Distribution think_s = Distribution::exponential(1.0);  // closed loop
+  Duration duration = Duration::seconds(300);  // open and closed loop
+
+  /// When the load stops sending.
+  [[nodiscard]] Duration end() const { return start + (kind == LoadKind::fortio ? fortio.duration : duration); }
+};
+
+template <>
+inline const FieldTable& fields_of<LoadSpec>() {
+  static const FieldTable table = FieldTable::build<LoadSpec>("load", [](auto& t) {
+    using P = LoadSpec;
+    const std::vector<std::string> fortio = {"fortio"}, open = {"open_loop"}, closed = {"closed_loop"},
+                                   loops = {"open_loop", "closed_loop"};
+    t.means("How the population sends: fortio's paced connections, open-loop arrivals, or closed-loop users")
+        .discriminated_by("kind");
+    t.add("kind", &P::kind).means("fortio: -c connections each on fortio's schedule; open_loop: sends regardless "
+                                  "of responses; closed_loop: each user thinks, sends, waits for the end");
+    t.add("start", &P::start).in_unit("s").means("when the load starts");
+    t.add("qps", [](P& p) -> auto& { return p.fortio.qps; }).range(1e-9, 1e9).in_unit("requests/s").only(fortio)
+        .means("fortio -qps, over all connections").source_is(kSourceFortioFlags);
+    t.add("connections", [](P& p) -> auto& { return p.fortio.connections; }).range(1, 100000).in_unit("connections")
+        .only(fortio).means("fortio -c; the default matches the drill").source_is(kSourceFortioFlags);
+    t.add("duration", [](P& p) -> auto& { return p.fortio.duration; }).positive().in_unit("s").only(fortio)
+        .means("fortio -t").source_is(kSourceFortioFlags);
+    t.add("calls", [](P& p) -> auto& { return p.fortio.calls; }).range(0, 1e12).in_unit("calls").only(fortio)
+        .means("fortio -n, divided evenly between connections; 0: round(qps x duration)").source_is(kSourceFortioFlags);
+    t.add("catchup", [](P& p) -> auto& { return p.fortio.catchup; }).only(fortio)
+        .means("late calls go out back to back (false: fortio -nocatchup)").source_is(kSourceFortioPeriodic);
+    t.add("jitter", [](P& p) -> auto& { return p.fortio.jitter; }).only(fortio)
+        .means("fortio -jitter: each wait moved by up to +-10 %").source_is(kSourceFortioPeriodic);
+    t.add("duration", &P::duration).positive().in_unit("s").only(loops).means("no send at or after start + duration");
+    t.custom("rate", FieldKind::rate, "a rate like \"100/s\", or an array of {\"at\": duration, \"rate\": rate} steps")
+        .must().only(open).means("requests per second; step times are since the start of the run");
+    t.add("arrivals", &P::arrivals).only(open).means("Poisson arrivals or constant spacing");
+    t.add("clients", &P::clients).range(1, 1e7).in_unit("clients").only(open)
+        .means("clients sharing the rate (each arrival picks one at random); each keeps its own DNS cache and "
+               "connection");
+    t.object("diurnal", &P::diurnal).only(open);
+    t.add("users", &P::clients).range(1, 1e7).in_unit("users").only(closed)
+        .means("users, their first sends spread over one think time");
+    t.add("think_time", &P::think_s).in_unit("s").only(closed).means("time between a user's end and next send")
+        .source_is("assumption");
+  });
+  return table;
+}
 
 }  // namespace drsim

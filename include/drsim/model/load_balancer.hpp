@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <string>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/event_log.hpp"
+#include "drsim/model/sources.hpp"
 
 namespace drsim {
 
@@ -23,7 +25,9 @@ namespace drsim {
 enum class ConnectResult : std::uint8_t { accept, refuse, drop };
 
 enum class NoBackendBehaviour : std::uint8_t { refuse, drop };
+constexpr std::array<std::string_view, 2> enum_names(NoBackendBehaviour) { return {"refuse", "drop"}; }
 enum class TrafficPolicy : std::uint8_t { cluster, local };
+constexpr std::array<std::string_view, 2> enum_names(TrafficPolicy) { return {"Cluster", "Local"}; }
 
 /// Condition of the gateway behind a balancer, set by faults.
 enum class GatewayCondition : std::uint8_t {
@@ -42,6 +46,29 @@ struct LoadBalancerParams {
   NoBackendBehaviour when_no_backend = NoBackendBehaviour::refuse;
   TrafficPolicy traffic_policy = TrafficPolicy::cluster;
 };
+
+template <>
+inline const FieldTable& fields_of<LoadBalancerParams>() {
+  static const FieldTable table = FieldTable::build<LoadBalancerParams>("load balancer", [](auto& t) {
+    using P = LoadBalancerParams;
+    t.means("The cloud load balancer in front of the gateway and its own backend health check");
+    t.add("health_check_interval", &P::health_check_interval).positive().in_unit("s")
+        .means("time between the balancer's TCP checks of its backends").source_is(kSourceAlibabaClbHealthCheck);
+    t.add("unhealthy_threshold", &P::unhealthy_threshold).range(1, 100).in_unit("failed checks")
+        .means("consecutive failed checks after which a backend is marked down").source_is(kSourceAlibabaClbHealthCheck);
+    t.add("healthy_threshold", &P::healthy_threshold).range(1, 100).in_unit("passed checks")
+        .means("consecutive passed checks after which it is marked up again").source_is(kSourceAlibabaClbHealthCheck);
+    t.add("when_no_backend", &P::when_no_backend)
+        .means("what a client's connect gets once every backend is marked down: a refusal or silence (not "
+               "documented for CLB: a parameter)")
+        .source_is("assumption");
+    t.add("external_traffic_policy", &P::traffic_policy)
+        .means("the Service's externalTrafficPolicy: with Cluster a node without endpoints refuses (kube-proxy "
+               "rejects), with Local the packets are dropped")
+        .source_is(kSourceK8sTrafficPolicy);
+  });
+  return table;
+}
 
 class LoadBalancer {
  public:

@@ -39,6 +39,42 @@ struct Headline {
   double throttled_pct = 0;                      // 429s over completed requests
 };
 
+/// The figures a replication reports (headline_figures in run.hpp), each
+/// with its definition, for the model reference.
+struct FigureDefinition {
+  std::string_view name;
+  std::string_view definition;
+};
+inline constexpr std::array<FigureDefinition, 16> kFigureDefinitions = {{
+    {"requests", "requests started"},
+    {"failed", "requests ended with a cause other than `ok`"},
+    {"failed_pct", "100 x failed / requests ended; requests still in flight at the horizon are left out"},
+    {"refused_pct", "100 x `connect_refused` / requests ended"},
+    {"timeout_pct", "100 x (`connect_timeout` + `read_timeout`) / requests ended"},
+    {"throttled_pct", "100 x `http_429` / requests ended"},
+    {"code_503_pct", "100 x `http_503` / requests ended"},
+    {"fault_at_s", "start of the earliest fault that hits a gateway address"},
+    {"time_to_detect_s",
+     "from `fault_at_s` to the first time at or after it that the GTM judged one of the hit addresses unhealthy "
+     "(absent if never)"},
+    {"time_to_answer_change_s", "from `fault_at_s` to the first change of the published answer at or after it"},
+    {"time_to_drain_s",
+     "let s be the last whole second at or after floor(`fault_at_s`) in which more than 1 % of the requests started "
+     "had their first attempt aimed at an address under an active fault; (s + 1) - `fault_at_s`, or 0 when none"},
+    {"failure_window_s",
+     "start time of the last failed request - start time of the first, over the whole run and every cause; the "
+     "JSON summary gives the pair [first, last]"},
+    {"latency_p50_s", "median of every ended request's time from send to end (failures included), within 1/128"},
+    {"latency_p99_s", "99th percentile of the same"},
+    {"peak_utilization_pct",
+     "capacity model only: the highest per-second gateway CPU of any region, as CPU used in the second (429s at "
+     "`rejected_cpu_share`) / (ready pods x `cpu_request`) x 100"},
+    {"time_to_stable_s",
+     "capacity model only: from `fault_at_s` to the end of the last second in which a request ended with 429 or 503 "
+     "or an HPA wanted other than its ready replicas, if 60 scanned seconds follow it; 0 when none; absent when not "
+     "reached"},
+}};
+
 /// One firing of an alert rule.
 struct AlertRecord {
   std::string name;

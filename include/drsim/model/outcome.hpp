@@ -26,6 +26,20 @@ inline constexpr std::array<std::string_view, kCauseCount> kCauseNames = {
     "ok", "connect_refused", "connect_timeout", "read_timeout", "connection_reset",
     "dns_failure", "http_429", "http_503", "http_504"};
 
+/// When each cause happens, for the model reference.
+inline constexpr std::array<std::string_view, kCauseCount> kCauseMeanings = {
+    "a response within the deadlines",
+    "the balancer refuses (deleted gateway behind kube-proxy, or `when_no_backend: refuse`) and no fallback follows",
+    "the connect is dropped (black hole, region outage, `when_no_backend: drop`, no path) or takes longer than the "
+    "attempt's budget",
+    "connected, no complete response before min(deadline, connected + read_timeout); also a kept-alive connection "
+    "whose balancer now drops",
+    "a kept-alive connection to a balancer that now refuses, or a request reaching a gateway Deployment just deleted",
+    "no address: SERVFAIL (GTM unreachable, nothing stale) or an empty answer",
+    "the pod's local rate limit",
+    "the pod's pending queue is full (UO), no ready pod, a failed call of the app (UF), or a gray-failure error",
+    "not produced by the current model"};
+
 inline constexpr std::string_view cause_name(Cause c) { return kCauseNames[static_cast<std::size_t>(c)]; }
 
 /// fortio's RetCodes key: -1 for any socket-level error (fortio counts

@@ -57,71 +57,9 @@
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/gateway.hpp"
+#include "drsim/model/service_graph_spec.hpp"
 
 namespace drsim {
-
-/// One step of a service's handler: a call to one service, or to one of
-/// several alternatives chosen per request.
-struct ServiceCall {
-  std::vector<std::string> to;  ///< the callee, or the alternatives
-  std::vector<double> weights;  ///< one per alternative; empty: equal chance
-};
-
-/// A service of the application, as deployed in one cluster.
-struct ServiceSpec {
-  std::string name;
-  /// Pods of the service; a call goes to them round robin.
-  std::uint32_t replicas = 1;
-  /// Calls a pod works on at once (its worker threads).
-  std::uint32_t workers = 4;
-  /// The service's own work per call, seconds; negative draws count as zero.
-  Distribution service_time_s = Distribution::exponential(0.001);
-  /// Calls a pod holds beyond its busy workers before refusing (503 UO). Istio
-  /// lifts Envoy's circuit-breaker default (1024) to 4294967295 unless a
-  /// DestinationRule sets http1MaxPendingRequests.
-  std::uint32_t max_pending = 4294967295U;
-  /// What the service calls while handling a call, in order.
-  std::vector<ServiceCall> calls;
-};
-
-/// The application of one cluster. The first service is the entry: the one
-/// the ingress gateway routes to.
-struct ServiceGraphSpec {
-  std::vector<ServiceSpec> services;
-  /// How long a sidecar waits for a connection to a callee that does not
-  /// answer before failing the call with 503 UF. Istio's DestinationRule
-  /// default (connectionPool.tcp.connectTimeout) is 10 s; drsim assumes 1 s.
-  Duration connect_timeout = Duration::seconds(1);
-
-  /// Istio's Bookinfo sample: productpage calls details, then reviews (v1,
-  /// v2 or v3 with equal chance, as with no VirtualService); reviews v2 and
-  /// v3 call ratings, v1 does not. One pod per service, as the sample
-  /// deploys them. Worker counts and service times are ASSUMED (the sample
-  /// publishes none): exponential means of 1.5 ms (productpage), 0.5 ms
-  /// (details), 1.5 ms (reviews) and 0.75 ms (ratings), so the mean path
-  /// costs 1.5 + 0.5 + 1.5 + 2/3 x 0.75 = 4 ms, the single service time the
-  /// model used before it had an application.
-  static ServiceGraphSpec bookinfo() {
-    ServiceGraphSpec g;
-    auto service = [](std::string name, std::uint32_t workers, double mean_s, std::vector<ServiceCall> calls) {
-      ServiceSpec s;
-      s.name = std::move(name);
-      s.workers = workers;
-      s.service_time_s = Distribution::exponential(mean_s);
-      s.calls = std::move(calls);
-      return s;
-    };
-    g.services = {
-        service("productpage", 8, 0.0015, {{{"details"}, {}}, {{"reviews-v1", "reviews-v2", "reviews-v3"}, {}}}),
-        service("details", 4, 0.0005, {}),
-        service("reviews-v1", 4, 0.0015, {}),
-        service("reviews-v2", 4, 0.0015, {{{"ratings"}, {}}}),
-        service("reviews-v3", 4, 0.0015, {{{"ratings"}, {}}}),
-        service("ratings", 4, 0.00075, {}),
-    };
-    return g;
-  }
-};
 
 /// A ServiceGraphSpec checked and compiled: the call graph on Boost.Graph and
 /// flat tables of steps and alternatives for the request path.

@@ -21,11 +21,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "drsim/core/fields.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/sources.hpp"
 
 namespace drsim {
 
@@ -41,6 +44,7 @@ enum class TokenRefill : std::uint8_t {
   timer,       ///< Envoy < 1.31: +tokens_per_fill at every fill_interval tick
   continuous,  ///< Envoy >= 1.31: lazy refill at tokens_per_fill / fill_interval
 };
+constexpr std::array<std::string_view, 2> enum_names(TokenRefill) { return {"timer", "continuous"}; }
 
 /// The `token_bucket` of a local_ratelimit config, plus which refill
 /// semantics the Envoy version has.
@@ -78,6 +82,51 @@ struct TokenBucketConfig {
     }
   }
 };
+
+/// A gateway's local rate limit as ASM's ASMLocalRateLimiter writes it: a
+/// quota per fill interval, one bucket per gateway pod.
+struct RateLimitSpec {
+  Duration fill_interval = Duration::seconds(1);
+  std::int64_t quota = 100;
+  std::optional<std::int64_t> max_tokens;  // unset: the quota
+  TokenRefill refill = TokenRefill::timer;
+  bool per_downstream_connection = false;  // a full bucket per new connection
+  std::int64_t port = 80;                  // accepted, not modelled
+  std::string route;                       // accepted, not modelled
+
+  [[nodiscard]] TokenBucketConfig bucket() const {
+    TokenBucketConfig tb = TokenBucketConfig::from_quota(quota, fill_interval, refill);
+    tb.max_tokens = max_tokens.value_or(quota);
+    return tb;
+  }
+};
+
+template <>
+inline const FieldTable& fields_of<RateLimitSpec>() {
+  static const FieldTable table = FieldTable::build<RateLimitSpec>("rate limit", [](auto& t) {
+    using P = RateLimitSpec;
+    t.means("Envoy's local rate limit on the gateway, one token bucket per pod (ASMLocalRateLimiter)");
+    t.add("fill_interval", &P::fill_interval).at_least(0.05).in_unit("s")
+        .means("the bucket's refill period (Envoy rejects faster timers than 50ms)")
+        .expecting("(Envoy rejects faster timers)").source_is(kSourceEnvoyLocalRateLimit);
+    t.add("quota", &P::quota).range(1, 1e9).in_unit("tokens")
+        .means("tokens per fill interval (ASM's quota)").source_is(kSourceSeedDrill);
+    t.add("max_tokens", &P::max_tokens).range(1, 1e9).in_unit("tokens")
+        .means("the bucket's size; ASM maps quota to both max_tokens and tokens_per_fill (inferred, undocumented)")
+        .default_is("the quota").source_is(kSourceAsmLocalRateLimiter);
+    t.add("refill", &P::refill)
+        .means("timer: +quota at every fill tick (Envoy < 1.31); continuous: lazy refill at quota / fill_interval "
+               "(Envoy >= 1.31)")
+        .source_is(kSourceEnvoyTokenBucketRefill);
+    t.add("per_downstream_connection", &P::per_downstream_connection)
+        .means("one bucket per downstream connection instead of per pod (not wired in: true switches the limiter off)")
+        .source_is(kSourceEnvoyLocalRateLimit);
+    t.add("port", &P::port).range(1, 65535).means("the gateway port the limit applies to (not modelled)")
+        .source_is(kSourceSeedDrill);
+    t.add("route", &P::route).means("the route the limit applies to (not modelled)");
+  });
+  return table;
+}
 
 /// Envoy's `<stat_prefix>.http_local_rate_limit.*` counters. With the filter
 /// enabled and enforced for every request, `enforced` equals `rate_limited`,

@@ -11,7 +11,9 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -37,6 +39,7 @@ struct Region {
 /// through them. Regions and transit sites (exchanges, backbones) carry
 /// traffic between other nodes.
 enum class SiteKind : std::uint8_t { region, client, probe, transit };
+constexpr std::array<std::string_view, 4> enum_names(SiteKind) { return {"region", "client", "probe", "transit"}; }
 
 class Topology {
  public:
