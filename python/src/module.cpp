@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "bindings.hpp"
+
 namespace py = pybind11;
 
 namespace {
@@ -139,4 +141,6 @@ PYBIND11_MODULE(_drsim, m) {
       py::arg("scenario"), py::arg("seed") = 1, py::arg("replications") = 1, py::arg("threads") = 0,
       py::call_guard<py::gil_scoped_release>(),
       "Runs the scenario's replications (the GIL is released meanwhile).");
+
+  drsim::python::bind_analysis(m);
 }
