@@ -88,12 +88,17 @@ def _progress_bar(show: Progress, desc: str, total: Optional[int] = None) -> Ite
     """A tqdm bar of finished runs, fed by the C++ progress callback (which takes the GIL for each call).
 
     Yields None (no callback, no GIL traffic) when the bar is not shown:
-    ``show`` None means "when stderr is a terminal".
+    ``show`` None means "when stderr is a terminal and tqdm is installed".
     """
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if show:
+            raise
+        show = False
     if not (sys.stderr.isatty() if show is None else show):
         yield None
         return
-    from tqdm.auto import tqdm
 
     with tqdm(total=total, desc=desc, unit="run") as bar:
         done = [0]
