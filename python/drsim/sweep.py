@@ -182,10 +182,7 @@ def _merge(parts: Sequence[Any], parameters: list[str], figures: Optional[Sequen
 def sweep_frame(result: Any) -> pd.DataFrame:
     """A C++ ``SweepResult`` as the table of :func:`sweep` (``sweep_csv``'s rows, less its replications column)."""
     points = result.points
-    values = []
-    for point in points:
-        by_path = dict(zip((s.path for s in point.settings), point.values))
-        values.append(by_path)
+    values = [dict(zip((s.path for s in point.settings), point.values)) for point in points]
     columns: dict[str, Any] = {path: _column([v.get(path) for v in values]) for path in result.parameters}
     figures = [point.figures for point in points]
     for name in result.figures:
@@ -219,9 +216,10 @@ def sweep(scenario: Scenario, grid: Optional[Mapping[str, Sequence[Any]]] = None
     parameters and figures. The numbers are those of
     ``drsim sweep --out table.csv`` with the same options.
 
-    ``client``: a ``dask.distributed.Client``; subsets of ``chunk_size`` points
-    (default: four per worker) go to its workers, each run by the bound C++ on
-    ``threads`` threads (default 1). Without a client the points run here in
+    ``client``: a ``dask.distributed.Client``; subsets of ``chunk_size``
+    consecutive points (default: about four subsets per worker) go to its
+    workers as tasks, each run by the bound C++ on ``threads`` threads
+    (default 1). Without a client the points run here in
     one C++ call on ``threads`` threads (None: every core). The frame is the
     same either way. ``progress``: a tqdm bar (None: when stderr is a terminal).
     """
