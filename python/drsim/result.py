@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from functools import cached_property
@@ -70,8 +69,11 @@ class Result:
         ``fault_at_s``, ``time_to_detect_s``, ``time_to_answer_change_s``,
         ``time_to_drain_s``, ``failure_window_s`` (``[start, end]`` or None),
         ``ok_share_by_region``, ``latency_s`` and ``actual_qps``.
+
+        Built by the C++ from the run (no JSON in between) and unrounded: the
+        document's figures are these rounded to 6 decimals.
         """
-        return self.to_dict()["summary"]
+        return self._native.summary()
 
     @cached_property
     def series(self) -> pd.DataFrame:
@@ -85,9 +87,13 @@ class Result:
         per-second figures the model provides (``latency_p50_s``,
         ``replicas_ready``, ``cpu_utilization_pct``, ...; NaN where a region has
         no such part), and ``failed`` (``sent - ok``).
+
+        Columns come as arrays from the C++ (no CSV in between), unrounded:
+        ``series.csv`` prints the same numbers to 6 (latency), 2 (CPU) and 4
+        (busy share) decimals. Counts are int64; a count column with gaps (a
+        region without a gateway Deployment) is float64 with NaN there.
         """
-        frame = pd.read_csv(io.StringIO(self._native.series_csv()), keep_default_na=False, na_values=[""])
-        frame["region"] = frame["region"].astype(str)
+        frame = pd.DataFrame(self._native.series_columns())
         frame["failed"] = frame["sent"] - frame["ok"]
         return frame
 

@@ -1,367 +1,398 @@
-"""Sweeps, target solving and sensitivity from Python, locally in threads or on a Dask cluster.
+"""Sweeps, target solving and sensitivity: the C++ analyses behind ``drsim sweep``, ``drsim solve`` and
+``drsim sensitivity``, with pandas views and a Dask client to spread sweeps over a cluster.
 
-Every point runs with the same base seed, so replication ``k`` of every point
-uses the same random streams (common random numbers), as ``drsim sweep`` does.
-Results do not depend on where points ran: rows are ordered by point index.
+Nothing here computes points, intervals, bisections or elasticities: the
+bound C++ does, so Python and the CLI give the same answers for the same
+model, seed and settings. Replication ``k`` of every point runs with the same
+seed (common random numbers), so a table does not depend on how many threads
+or which Dask workers ran its points.
+
+Default replication counts are the CLI's: :data:`SWEEP_REPLICATIONS`,
+:data:`SOLVE_REPLICATIONS` and :data:`SENSITIVITY_REPLICATIONS`, read from the
+C++ (``include/drsim/analysis/defaults.hpp``).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import re
 import sys
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario
+from ._native import native
+from .scenario import Scenario, override_text
 
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ns|us|ms|s|m|h)\s*$")
-_UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-#: Override paths whose last key holds a whole number.
-_INTEGER_KEYS = {"failures", "recovery", "replicas", "min_replicas", "max_replicas", "quota", "workers",
-                 "unhealthy_threshold", "healthy_threshold", "max_pending", "connections", "attempts", "retries"}
+#: Replications per point of :func:`sweep` when none are given (``drsim sweep``'s default).
+SWEEP_REPLICATIONS: int = native.SWEEP_REPLICATIONS
+#: Replications per probe of :func:`solve` when none are given (``drsim solve``'s default).
+SOLVE_REPLICATIONS: int = native.SOLVE_REPLICATIONS
+#: Replications per point of :func:`sensitivity` when none are given (``drsim sensitivity``'s default).
+SENSITIVITY_REPLICATIONS: int = native.SENSITIVITY_REPLICATIONS
 
+_METHODS = {"lhs": native.SampleMethod.latin_hypercube, "latin_hypercube": native.SampleMethod.latin_hypercube,
+            "random": native.SampleMethod.random}
 
-def _duration_seconds(value: Any) -> Optional[float]:
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m:
-            return float(m.group(1)) * _UNIT[m.group(2)]
-    return None
-
-
-def _format_duration(seconds: float) -> str:
-    text = f"{round(seconds, 3):.3f}".rstrip("0").rstrip(".")
-    return f"{text}s"
+Progress = Optional[bool]
 
 
-def _kind(path: str, lo: Any, hi: Any, integer: Optional[bool] = None) -> str:
-    if _duration_seconds(lo) is not None and _duration_seconds(hi) is not None:
-        return "duration"
-    if isinstance(lo, str) or isinstance(hi, str):
-        raise ValueError(f"{path}: range {lo!r}..{hi!r} is neither numbers nor durations like '10s'")
-    if integer is None:
-        integer = path.rsplit(".", 1)[-1] in _INTEGER_KEYS or (isinstance(lo, int) and isinstance(hi, int)
-                                                              and not isinstance(lo, bool))
-    return "integer" if integer else "number"
+# -- values ---------------------------------------------------------------------------
 
 
-def _numeric(kind: str, v: Any) -> float:
-    return _duration_seconds(v) if kind == "duration" else float(v)  # type: ignore[return-value]
+def _value(v: Any) -> Any:
+    """A parameter value for Python: int for integers, float for numbers, the text for durations and the rest."""
+    if v.kind == native.ParamKind.integer:
+        return int(v.text)
+    if v.kind == native.ParamKind.number:
+        return float(v.numeric)
+    return v.text
 
 
-def _value(kind: str, x: float) -> Any:
-    if kind == "duration":
-        return _format_duration(x)
-    if kind == "integer":
-        return int(round(x))
-    return float(x)
+def _column(values: Sequence[Any]) -> Any:
+    """One parameter's values down a table, typed as ``pandas.read_csv`` types the CLI's CSV column."""
+    kinds = {v.kind for v in values if v is not None}
+    missing = any(v is None for v in values)
+    if kinds == {native.ParamKind.integer} and not missing:
+        return np.array([int(v.text) for v in values], dtype=np.int64)
+    if kinds <= {native.ParamKind.integer, native.ParamKind.number}:
+        return np.array([math.nan if v is None else v.numeric for v in values], dtype=float)
+    return [math.nan if v is None else v.text for v in values]
 
 
-# -- points -------------------------------------------------------------------
+def _replications(given: Optional[int], default: int) -> int:
+    replications = default if given is None else int(given)
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    return replications
 
-def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """The cartesian product of ``{path: [values]}``, last path varying fastest."""
-    paths = list(grid)
-    return [dict(zip(paths, combo)) for combo in itertools.product(*(list(grid[p]) for p in paths))]
+
+def _threads(threads: Optional[int]) -> int:
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1 or None, got {threads}")
+    return int(threads or 0)
 
 
-def latin_hypercube(ranges: Mapping[str, tuple[Any, Any]], samples: int, seed: int = 1) -> list[dict[str, Any]]:
-    """``samples`` Latin-hypercube points over ``{path: (lo, hi)}`` from ``numpy.random.default_rng(seed)``.
+def _options(seed: int, replications: int, threads: Optional[int], figures: Optional[Sequence[str]] = None,
+             progress: Optional[Callable[[Any], None]] = None) -> Any:
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return native.SweepOptions(seed=int(seed), replications=replications, threads=_threads(threads),
+                               figures=list(figures or []), keep_replications=False, progress=progress)
 
-    Numbers stay floats, integer-valued paths are rounded, durations are written
-    back as seconds (``"37.5s"``).
+
+@contextmanager
+def _progress_bar(show: Progress, desc: str, total: Optional[int] = None) -> Iterator[Optional[Callable[[Any], None]]]:
+    """A tqdm bar of finished runs, fed by the C++ progress callback (which takes the GIL for each call).
+
+    Yields None (no callback, no GIL traffic) when the bar is not shown:
+    ``show`` None means "when stderr is a terminal and tqdm is installed".
     """
-    if samples < 1:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if show:
+            raise
+        show = False
+    if not (sys.stderr.isatty() if show is None else show):
+        yield None
+        return
+
+    with tqdm(total=total, desc=desc, unit="run") as bar:
+        done = [0]
+
+        def update(p: Any) -> None:
+            # Runs restart at 1 for each batch (each probe of a solve).
+            step = p.runs_done - done[0] if p.runs_done > done[0] else p.runs_done
+            done[0] = p.runs_done
+            bar.update(step)
+
+        yield update
+
+
+# -- sweeps ---------------------------------------------------------------------------
+
+
+def sweep_spec(grid: Optional[Mapping[str, Sequence[Any]]] = None,
+               ranges: Optional[Mapping[str, tuple[Any, Any]]] = None, samples: Optional[int] = None,
+               method: str = "lhs", seed: int = 1) -> Any:
+    """The C++ ``SweepSpec`` of a grid and sampled ranges, as ``drsim sweep --grid/--range/--samples/--method``.
+
+    Values follow :func:`drsim.override_text` (strings as on the command line,
+    other values as JSON). Samples are drawn with ``seed``, as the CLI draws
+    them with ``--seed``.
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be 'lhs' or 'random', got {method!r}")
+    axes = [native.GridAxis(str(path), [override_text(v) for v in values]) for path, values in (grid or {}).items()]
+    spans = [native.ParamRange(str(path), override_text(lo), override_text(hi))
+             for path, (lo, hi) in (ranges or {}).items()]
+    if samples is not None and samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
-    rng = np.random.default_rng(seed)
-    columns = {}
-    for path, (lo, hi) in ranges.items():
-        kind = _kind(path, lo, hi)
-        a, b = _numeric(kind, lo), _numeric(kind, hi)
-        u = (rng.permutation(samples) + rng.random(samples)) / samples
-        columns[path] = [_value(kind, a + (b - a) * ui) for ui in u]
-    return [{p: columns[p][i] for p in columns} for i in range(samples)]
+    return native.SweepSpec(grid=axes, ranges=spans, samples=int(samples or 0), method=_METHODS[method],
+                            sample_seed=int(seed))
 
 
-def run_point(model: Mapping[str, Any], name: str, overrides: Mapping[str, Any], seed: int, replications: int,
-              figures: Optional[Sequence[str]] = None, threads: Optional[int] = None) -> dict[str, Any]:
-    """One point's row: the overrides, then ``<fig>_mean``, ``<fig>_lo``, ``<fig>_hi`` per figure."""
-    scenario = Scenario.from_dict(model, name).with_overrides(dict(overrides))
-    reps = scenario.run(seed=seed, replications=replications, threads=threads).replications
-    row: dict[str, Any] = dict(overrides)
-    for fig in (figures or sorted(reps)):
-        ci = reps.get(fig)
-        if ci is None:
-            raise KeyError(f"no figure {fig!r}; figures are {sorted(reps)}")
-        row[f"{fig}_mean"], row[f"{fig}_lo"], row[f"{fig}_hi"] = ci["mean"], ci["lo"], ci["hi"]
-    return row
+def sweep_points(grid: Optional[Mapping[str, Sequence[Any]]] = None,
+                 ranges: Optional[Mapping[str, tuple[Any, Any]]] = None, samples: Optional[int] = None,
+                 method: str = "lhs", seed: int = 1) -> list[dict[str, str]]:
+    """The points :func:`sweep` runs, as ``{path: value text}`` in run order (the grid's first path slowest).
+
+    Latin hypercube (``method="lhs"``) or independent uniform samples over
+    ``ranges``, each combined with every grid point; integers stay whole,
+    durations whole milliseconds (``"1m7.5s"``).
+    """
+    points = native.sweep_points(sweep_spec(grid, ranges, samples, method, seed))
+    return [{s.path: s.value for s in p.settings} for p in points]
 
 
-def run_chunk(model: Mapping[str, Any], name: str, chunk: Sequence[tuple[int, Mapping[str, Any]]], seed: int,
-              replications: int, figures: Optional[Sequence[str]] = None) -> list[tuple[int, dict[str, Any]]]:
-    """Pure: runs a chunk of (index, overrides) points (what a Dask task does)."""
-    return [(i, run_point(model, name, ov, seed, replications, figures, threads=1)) for i, ov in chunk]
+def run_points(scenario: Scenario, points: Sequence[Any], seed: int, replications: int,
+               figures: Optional[Sequence[str]] = None, threads: Optional[int] = None) -> Any:
+    """Runs C++ ``SweepPoint``\\ s of ``scenario`` and returns the C++ ``SweepResult`` (what a Dask task runs).
+
+    Replication ``k`` of every point uses the seed of replication ``k`` of
+    ``seed``, so any subset of points gives the same rows as the whole sweep.
+    """
+    return native.run_points(scenario._native, list(points), _options(seed, replications, threads, figures))
+
+
+def _merge(parts: Sequence[Any], parameters: list[str], figures: Optional[Sequence[str]]) -> Any:
+    """One SweepResult from the results of consecutive subsets of the points, as if run at once.
+
+    Without chosen figures a result's columns are the figures some replication
+    reported, known ones in ``figure_names()`` order and others by name, so the
+    union of the parts' columns is put back in that order.
+    """
+    merged = native.SweepResult()
+    first = parts[0]
+    merged.model, merged.seed, merged.replications, merged.level = first.model, first.seed, first.replications, first.level
+    merged.parameters = parameters
+    if figures:
+        merged.figures = list(figures)
+    else:
+        seen = set().union(*(set(p.figures) for p in parts))
+        known = [f for f in native.figure_names() if f in seen]
+        merged.figures = known + sorted(seen - set(known))
+    merged.points = [point for part in parts for point in part.points]
+    return merged
+
+
+def sweep_frame(result: Any) -> pd.DataFrame:
+    """A C++ ``SweepResult`` as the table of :func:`sweep` (``sweep_csv``'s rows, less its replications column)."""
+    points = result.points
+    values = [dict(zip((s.path for s in point.settings), point.values)) for point in points]
+    columns: dict[str, Any] = {path: _column([v.get(path) for v in values]) for path in result.parameters}
+    figures = [point.figures for point in points]
+    for name in result.figures:
+        cells = [f.get(name) for f in figures]
+        for part in ("mean", "lo", "hi"):
+            columns[f"{name}_{part}"] = np.array([math.nan if c is None else getattr(c, part) for c in cells],
+                                                 dtype=float)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(points), name="point"))
+    frame.attrs.update(model=result.model, seed=result.seed, replications=result.replications, level=result.level,
+                       parameters=list(result.parameters), figures=list(result.figures))
+    return frame
 
 
 def sweep(scenario: Scenario, grid: Optional[Mapping[str, Sequence[Any]]] = None, samples: Optional[int] = None,
-          ranges: Optional[Mapping[str, tuple[Any, Any]]] = None, replications: int = 10, seed: int = 1,
+          ranges: Optional[Mapping[str, tuple[Any, Any]]] = None, replications: Optional[int] = None, seed: int = 1,
           figures: Optional[Sequence[str]] = None, client: Any = None, threads: Optional[int] = None,
-          chunk_size: Optional[int] = None, progress: Optional[bool] = None) -> pd.DataFrame:
-    """Runs every point of a grid (or a Latin hypercube) and returns one row per point.
+          chunk_size: Optional[int] = None, progress: Progress = None, method: str = "lhs") -> pd.DataFrame:
+    """Runs every point of a grid and/or sampled ranges and returns one row per point (``drsim sweep``).
 
-    Columns: one per parameter (its override path), then ``<fig>_mean``,
-    ``<fig>_lo``, ``<fig>_hi`` (95 % interval) for each figure (all figures when
-    ``figures`` is None). ``client``: a ``dask.distributed.Client`` to run
-    chunks of points on; None runs them here in ``threads`` threads (None: every
-    core). The frame is the same either way.
+    ``grid``: ``{path: [values]}``, combined as a cartesian product (first path
+    slowest); ``ranges``: ``{path: (lo, hi)}`` sampled ``samples`` times
+    (``method`` "lhs" or "random", drawn with ``seed``), each sample combined
+    with every grid point. ``replications`` per point, default
+    :data:`SWEEP_REPLICATIONS` (the CLI's).
+
+    Index ``point``; columns: one per parameter (its override path; integers,
+    numbers or text such as durations), then ``<fig>_mean``, ``<fig>_lo``,
+    ``<fig>_hi`` (95 % interval) for each figure (``figures``; None: every
+    figure some replication reports); NaN where a point's replications never
+    report a figure. ``frame.attrs`` holds model, seed, replications, level,
+    parameters and figures. The numbers are those of
+    ``drsim sweep --out table.csv`` with the same options.
+
+    ``client``: a ``dask.distributed.Client``; subsets of ``chunk_size``
+    consecutive points (default: about four subsets per worker) go to its
+    workers as tasks, each run by the bound C++ on ``threads`` threads
+    (default 1). Without a client the points run here in
+    one C++ call on ``threads`` threads (None: every core). The frame is the
+    same either way. ``progress``: a tqdm bar (None: when stderr is a terminal).
     """
-    if (grid is None) == (ranges is None):
-        raise ValueError("give either grid={path: [values]} or samples=N with ranges={path: (lo, hi)}")
-    if ranges is not None:
-        if samples is None:
-            raise ValueError("ranges need samples=N")
-        points = latin_hypercube(ranges, samples, seed)
-    else:
-        points = grid_points(grid)  # type: ignore[arg-type]
-    if not points:
-        raise ValueError("the sweep has no points")
-    if replications < 1:
-        raise ValueError(f"replications must be >= 1, got {replications}")
-    model, name = scenario.to_dict(), scenario.file
+    spec = sweep_spec(grid, ranges, samples, method, seed)
+    points = native.sweep_points(spec)
+    parameters = native.sweep_parameters(spec)
+    reps = _replications(replications, SWEEP_REPLICATIONS)
     figs = list(figures) if figures is not None else None
-    indexed = list(enumerate(points))
-    rows: dict[int, dict[str, Any]] = {}
-
-    if client is not None:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
-        size = chunk_size or max(1, math.ceil(len(indexed) / (4 * n_workers)))
-        chunks = [indexed[k:k + size] for k in range(0, len(indexed), size)]
-        model_future = client.scatter(model, broadcast=True)
-        futures = [client.submit(run_chunk, model_future, name, c, seed, replications, figs, pure=False)
-                   for c in chunks]
-        for part in client.gather(futures):
-            rows.update(dict(part))
+    if client is None:
+        with _progress_bar(progress, "drsim sweep", len(points) * reps) as update:
+            result = native.run_points(scenario._native, points, _options(seed, reps, threads, figs, update))
+        result.parameters = parameters
     else:
-        from tqdm.auto import tqdm
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = chunk_size or max(1, math.ceil(len(points) / (4 * workers)))
+        chunks = [points[k:k + size] for k in range(0, len(points), size)]
+        _options(seed, reps, threads or 1, figs)  # bad options fail here, not on a worker
+        shared = client.scatter(scenario, broadcast=True)
+        futures = [client.submit(run_points, shared, chunk, seed, reps, figs, threads or 1, pure=False)
+                   for chunk in chunks]
+        if progress:
+            from distributed import as_completed
+            from tqdm.auto import tqdm
 
-        show = sys.stderr.isatty() if progress is None else progress
-        with ThreadPoolExecutor(max_workers=threads) as pool, \
-                tqdm(total=len(indexed), disable=not show, desc="drsim sweep") as bar:
-            futures = {pool.submit(run_point, model, name, ov, seed, replications, figs, 1): i for i, ov in indexed}
-            for fut, i in futures.items():
-                rows[i] = fut.result()
-                bar.update(1)
-    frame = pd.DataFrame([rows[i] for i in range(len(indexed))])
-    frame.index.name = "point"
-    return frame
-
-
-# -- solve -------------------------------------------------------------------------
-
-_TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=)\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
-
-
-def parse_target(text: str) -> tuple[str, str, float]:
-    """``"failed_pct<=1"`` -> ("failed_pct", "<=", 1.0)."""
-    m = _TARGET.match(text)
-    if not m:
-        raise ValueError(f"target {text!r} is not FIGURE<=X or FIGURE>=X")
-    return m.group(1), m.group(2), float(m.group(3))
+            sizes = {future.key: len(chunk) for future, chunk in zip(futures, chunks)}
+            with tqdm(total=len(points), desc="drsim sweep", unit="point") as bar:
+                for future in as_completed(futures):
+                    bar.update(sizes[future.key])
+        result = _merge(client.gather(futures), parameters, figs)
+    return sweep_frame(result)
 
 
-def _judge(op: str, bound: float, ci: Mapping[str, float]) -> str:
-    if not ci or ci.get("n", 0) == 0:
-        return "undecided"
-    if op == "<=":
-        if ci["hi"] <= bound:
-            return "meets"
-        if ci["lo"] > bound:
-            return "fails"
-    else:
-        if ci["lo"] >= bound:
-            return "meets"
-        if ci["hi"] < bound:
-            return "fails"
-    return "undecided"
+# -- solve ------------------------------------------------------------------------------
 
 
-def solve(scenario: Scenario, param: str, lo: Any, hi: Any, target: str = "failed_pct<=1", replications: int = 20,
-          seed: int = 1, integer: Optional[bool] = None, goal: Optional[str] = None,
-          resolution: Optional[float] = None, max_probes: int = 64) -> dict[str, Any]:
-    """Bisects a monotone parameter for the best value meeting ``target`` at 95 % confidence (as ``drsim solve``).
+class Solution(dict):
+    """What :func:`solve` found: a dict, plus the CLI's report and JSON of the same result.
 
-    A value meets FIGURE<=X when the whole 95 % interval lies at or below X
-    (>=: at or above); an undecided value does not meet it. Both ends are
-    probed first; if exactly one meets, the bracket is bisected down to
-    ``resolution`` (default 1 for integers, a hundredth of the range otherwise;
-    durations snap to whole milliseconds). Returns ``status`` (found,
-    whole_range, none), ``goal``, ``answer``, ``bracket`` (meets, fails),
-    ``probes`` (value, mean, lo, hi, n, verdict, in order) and ``explanation``.
+    Keys: ``path``, ``target``, ``goal`` ("smallest" or "largest"), ``status``
+    ("found", "whole_range" or "none"), ``answer`` (None when no value is shown
+    to meet the target), ``bracket`` (the last value that met it, the nearest
+    that did not), ``probes`` (in the order they ran: ``value``, ``numeric``,
+    ``mean``, ``lo``, ``hi``, ``n``, ``verdict``), ``explanation``,
+    ``replications`` and ``seed``. Values are ints for integer parameters,
+    floats for numbers and text for durations (``"1m30s"``), as in ``drsim solve``.
     """
-    figure, op, bound = parse_target(target)
-    kind = _kind(param, lo, hi, integer)
-    a, b = _numeric(kind, lo), _numeric(kind, hi)
-    if not a < b:
-        raise ValueError(f"range {lo!r}..{hi!r} must go from low to high")
+
+    def __init__(self, result: Any) -> None:
+        def value(v: Any) -> Any:
+            return None if v is None else _value(v)
+
+        super().__init__(
+            path=result.path, target=result.target.to_string(), goal=result.goal.name, status=result.status.name,
+            answer=value(result.answer), bracket=(value(result.bracket_meets), value(result.bracket_fails)),
+            probes=[{"value": _value(p.value), "numeric": p.value.numeric, "mean": p.figure.mean if p.figure.n else math.nan,
+                     "lo": p.figure.lo if p.figure.n else math.nan, "hi": p.figure.hi if p.figure.n else math.nan,
+                     "n": p.figure.n, "verdict": p.verdict.name} for p in result.probes],
+            explanation=result.explanation, replications=result.replications, seed=result.seed)
+        self._report = native.solve_report(result)
+        self._json = native.solve_json(result, 2)
+
+    def report(self) -> str:
+        """The text ``drsim solve`` prints: one line per probe, the answer and the explanation."""
+        return self._report
+
+    def to_json(self) -> str:
+        """The ``drsim.solve/1`` document ``drsim solve --json`` prints (without its final newline)."""
+        return self._json
+
+    @property
+    def probes_frame(self) -> pd.DataFrame:
+        """The probes as a DataFrame, one row per probe in the order they ran."""
+        return pd.DataFrame(self["probes"], columns=["value", "numeric", "mean", "lo", "hi", "n", "verdict"])
+
+
+def _no_client(client: Any, what: str) -> None:
+    if client is not None:
+        raise NotImplementedError(f"drsim.{what} runs on C++ threads in this process; a Dask client spreads "
+                                  "drsim.sweep only (its points are independent, a bisection's probes are not)")
+
+
+def solve(scenario: Scenario, param: str, lo: Any, hi: Any, target: str = "failed_pct<=1",
+          replications: Optional[int] = None, seed: int = 1, goal: Optional[str] = None, resolution: Any = None,
+          max_probes: int = 64, threads: Optional[int] = None, progress: Progress = None,
+          client: Any = None) -> Solution:
+    """The smallest or largest value of ``param`` in ``lo..hi`` meeting ``target`` at 95 % confidence (``drsim solve``).
+
+    ``target``: ``"FIGURE<=X"`` or ``"FIGURE>=X"``, met when the figure's whole
+    95 % interval lies on the right side; an undecided value does not meet it.
+    ``lo``/``hi`` read as integers, numbers or durations (``"10s"``, ``"10m"``);
+    ``goal`` "smallest" or "largest" (None: read from which end meets);
+    ``resolution``: stop when the bracket is this narrow (default 1 for
+    integers, a hundredth of the range otherwise; a number of seconds or a
+    duration text for durations). ``replications`` per probe, default
+    :data:`SOLVE_REPLICATIONS` (the CLI's). Runs in this process
+    (``client`` is not supported).
+    """
+    _no_client(client, "solve")
     if goal not in (None, "smallest", "largest"):
         raise ValueError(f"goal must be 'smallest' or 'largest', got {goal!r}")
+    span = native.parse_range_arg(f"{param}={override_text(lo)}..{override_text(hi)}")
     if resolution is None:
-        res = 1.0 if kind == "integer" else (b - a) / 100.0
-        if kind == "duration":
-            res = max(res, 1e-3)
+        res = ""
+    elif isinstance(resolution, str):
+        res = resolution
     else:
-        res = max(1.0, math.floor(resolution)) if kind == "integer" else float(resolution)
-    probes: list[dict[str, Any]] = []
-    result: dict[str, Any] = {"path": param, "target": target, "replications": replications, "seed": seed,
-                              "answer": None, "bracket": (None, None), "probes": probes}
-
-    def probe(x: float) -> str:
-        v = _value(kind, x)
-        reps = scenario.with_overrides({param: v}).run(seed=seed, replications=replications).replications
-        ci = reps.get(figure, {})
-        verdict = _judge(op, bound, ci)
-        probes.append({"value": v, "mean": ci.get("mean", math.nan), "lo": ci.get("lo", math.nan),
-                       "hi": ci.get("hi", math.nan), "n": ci.get("n", 0), "verdict": verdict})
-        return verdict
-
-    lo_meets, hi_meets = probe(a) == "meets", probe(b) == "meets"
-    lo_v, hi_v = _value(kind, a), _value(kind, b)
-    if not lo_meets and not hi_meets:
-        result.update(status="none", goal=goal or "largest",
-                      explanation=f"neither end of {param}={lo_v}..{hi_v} meets {target}, so no value in the range does")
-        return result
-    if lo_meets and hi_meets:
-        result.update(status="whole_range", goal=goal or "largest",
-                      explanation=f"both ends of {param}={lo_v}..{hi_v} meet {target}: every value in the range does")
-        if goal:
-            result["answer"] = hi_v if goal == "largest" else lo_v
-            result["bracket"] = (result["answer"], None)
-        return result
-    natural = "largest" if lo_meets else "smallest"
-    result["goal"] = goal or natural
-    if result["goal"] != natural:
-        answer = lo_v if lo_meets else hi_v
-        result.update(status="found", answer=answer, bracket=(answer, None),
-                      explanation=f"only the {'low' if lo_meets else 'high'} end {answer} meets {target}; "
-                                  "the answer may lie beyond the range")
-        return result
-    good, bad = (a, b) if lo_meets else (b, a)
-    n = 2
-    while abs(bad - good) > res * (1 + 1e-9) and n < max_probes:
-        mid = 0.5 * (good + bad)
-        if kind == "integer":
-            mid = math.floor(mid)
-        elif kind == "duration" and res >= 1e-3:
-            mid = round(mid * 1e3) / 1e3
-        if _value(kind, mid) in (_value(kind, good), _value(kind, bad)):
-            break
-        verdict = probe(mid)
-        n += 1
-        if verdict == "meets":
-            good = mid
-        else:
-            bad = mid
-    answer = _value(kind, good)
-    result.update(status="found", answer=answer, bracket=(answer, _value(kind, bad)),
-                  explanation=f"{result['goal']} {param} meeting {target} at 95 % confidence: {answer} "
-                              f"(next probed value {_value(kind, bad)} does not)")
-    return result
+        res = override_text(resolution) + ("s" if native.range_kind(span) == native.ParamKind.duration else "")
+    spec = native.SolveSpec(range=span, target=native.Target.parse(target),
+                            goal=None if goal is None else getattr(native.SolveGoal, goal), resolution=res,
+                            max_probes=int(max_probes))
+    reps = _replications(replications, SOLVE_REPLICATIONS)
+    with _progress_bar(progress, "drsim solve") as update:
+        result = native.solve(scenario._native, spec, _options(seed, reps, threads, None, update))
+    return Solution(result)
 
 
-# -- sensitivity -------------------------------------------------------------------
+# -- sensitivity -----------------------------------------------------------------------------
 
-def _model_value(model: Mapping[str, Any], path: str) -> Any:
-    node: Any = model
-    for key in path.split("."):
-        if isinstance(node, list):
-            node = next((e for e in node if isinstance(e, dict) and e.get("name") == key), None)
-        elif isinstance(node, dict):
-            node = node.get(key)
-        else:
-            node = None
-        if node is None:
-            raise KeyError(f"{path}: no value in the model")
-    return node
+Params = Union[str, Sequence[str], Mapping[str, Any]]
 
 
-def _t95(df: int) -> float:
-    from scipy.stats import t
+def _sensitivity_params(params: Params) -> list[Any]:
+    if isinstance(params, str):
+        params = [params]
+    if isinstance(params, Mapping):
+        out = []
+        for path, base in params.items():
+            if isinstance(base, (tuple, list)):
+                raise TypeError(f"{path}: give a base value (or None for the model's), not {base!r}; the low and "
+                                "high values are the base moved by step each way")
+            out.append(native.SensitivityParam(str(path), "" if base is None else override_text(base)))
+        return out
+    return [native.parse_sensitivity_param(str(p)) for p in params]
 
-    return float(t.ppf(0.975, df)) if df > 0 else math.nan
 
+def sensitivity(scenario: Scenario, params: Params, figure: str = "failed_pct", replications: Optional[int] = None,
+                seed: int = 1, step: float = 0.1, threads: Optional[int] = None, progress: Progress = None,
+                client: Any = None) -> pd.DataFrame:
+    """One-at-a-time sensitivity around the base, ranked by |elasticity| (``drsim sensitivity``).
 
-def sensitivity(scenario: Scenario, params: Mapping[str, Any], figure: str = "failed_pct", replications: int = 20,
-                seed: int = 1, step: float = 0.1) -> pd.DataFrame:
-    """One-at-a-time sensitivity around the base, ranked by |elasticity| (as ``drsim sensitivity``).
-
-    ``params``: ``{path: (low, high)}`` for explicit values, or ``{path: step}``
-    (or None for ``step``) to move the base value by that fraction each way
-    (integers by at least 1). Every point shares the base seed, so
+    ``params``: override paths (``["gtm.ttl", "gtm.publish_delay=2s"]``, as
+    ``--params``) or ``{path: base}`` with None for the model file's value.
+    Each is moved to base x (1 - ``step``) and base x (1 + ``step``) (integers
+    by at least 1; a side the model rejects stays at the base), the others
+    held at their base. Every point shares the seed, so
     ``figure(high) - figure(low)`` is a paired difference; the elasticity
     ``((y_high - y_low) / y_base) / ((x_high - x_low) / x_base)`` gets a 95 %
-    interval from the delta method over the replications.
-    Columns: path, base, low, high, at_low, at_high, swing, swing_lo, swing_hi,
-    slope, elasticity, elasticity_lo, elasticity_hi, rank.
+    interval from the delta method. ``replications`` per point, default
+    :data:`SENSITIVITY_REPLICATIONS` (the CLI's). Runs in this process
+    (``client`` is not supported).
+
+    Columns: path, base, low, high, at_low, at_high, swing, swing_lo,
+    swing_hi, slope (per unit; per second for durations), elasticity,
+    elasticity_lo, elasticity_hi, rank. ``frame.attrs``: figure, base_mean,
+    base_lo, base_hi, step, replications, seed, and ``report`` (the text the
+    CLI prints) and ``json`` (its ``--json`` document).
     """
-    model = scenario.to_dict()
-
-    def per_rep(overrides: Mapping[str, Any]) -> np.ndarray:
-        sc = scenario.with_overrides(dict(overrides)) if overrides else scenario
-        frame = sc.run(seed=seed, replications=replications).per_replication
-        return frame[figure].to_numpy(dtype=float)
-
-    y_base = per_rep({})
-    rows = []
-    for path, spec in params.items():
-        base = _model_value(model, path)
-        if isinstance(spec, (tuple, list)):
-            low, high = spec
-            kind = _kind(path, low, high)
-        else:
-            rel = step if spec is None else float(spec)
-            kind = _kind(path, base, base)
-            xb = _numeric(kind, base)
-            if kind == "integer":
-                d = max(1, round(abs(xb) * rel))
-                low, high = _value(kind, xb - d), _value(kind, xb + d)
-            else:
-                low, high = _value(kind, xb * (1 - rel)), _value(kind, xb * (1 + rel))
-        xb, xl, xh = _numeric(kind, base), _numeric(kind, low), _numeric(kind, high)
-        y_low, y_high = per_rep({path: low}), per_rep({path: high})
-        d = y_high - y_low
-        n = len(d)
-        t = _t95(n - 1)
-        swing = float(np.mean(d))
-        swing_half = t * float(np.std(d, ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-        my = float(np.mean(y_base))
-        dx_rel = (xh - xl) / xb if xb else math.nan
-        if my and dx_rel and np.isfinite(dx_rel):
-            e_raw = swing / my
-            psi = (d - e_raw * y_base) / my
-            half = t * float(np.std(psi, ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-            e, e_lo, e_hi = e_raw / dx_rel, (e_raw - half) / dx_rel, (e_raw + half) / dx_rel
-            e_lo, e_hi = min(e_lo, e_hi), max(e_lo, e_hi)
-        else:
-            e = e_lo = e_hi = math.nan
-        rows.append({"path": path, "base": base, "low": low, "high": high,
-                     "at_low": float(np.mean(y_low)), "at_high": float(np.mean(y_high)),
-                     "swing": swing, "swing_lo": swing - swing_half, "swing_hi": swing + swing_half,
-                     "slope": swing / (xh - xl) if xh != xl else math.nan,
-                     "elasticity": e, "elasticity_lo": e_lo, "elasticity_hi": e_hi})
+    _no_client(client, "sensitivity")
+    spec = native.SensitivitySpec(params=_sensitivity_params(params), figure=figure, step=float(step))
+    reps = _replications(replications, SENSITIVITY_REPLICATIONS)
+    with _progress_bar(progress, "drsim sensitivity") as update:
+        result = native.sensitivity(scenario._native, spec, _options(seed, reps, threads, None, update))
+    rows = [{"path": e.path, "base": _value(e.base), "low": _value(e.low), "high": _value(e.high),
+             "at_low": e.at_low.mean, "at_high": e.at_high.mean, "swing": e.swing.mean, "swing_lo": e.swing.lo,
+             "swing_hi": e.swing.hi, "slope": e.slope, "elasticity": e.elasticity.mean,
+             "elasticity_lo": e.elasticity.lo, "elasticity_hi": e.elasticity.hi, "rank": e.rank}
+            for e in result.entries]
     frame = pd.DataFrame(rows)
-    order = frame["elasticity"].abs().fillna(-1).sort_values(ascending=False, kind="stable").index
-    frame = frame.loc[order].reset_index(drop=True)
-    frame["rank"] = range(1, len(frame) + 1)
-    frame.attrs["figure"] = figure
-    frame.attrs["base_mean"] = float(np.mean(y_base))
+    frame.attrs.update(figure=result.figure, base_mean=result.base.mean, base_lo=result.base.lo,
+                       base_hi=result.base.hi, step=result.step, replications=result.replications, seed=result.seed,
+                       report=native.sensitivity_report(result), json=native.sensitivity_json(result, 2))
     return frame
 
 
-__all__ = ["sweep", "solve", "sensitivity", "grid_points", "latin_hypercube", "parse_target", "run_point",
-           "run_chunk"]
+__all__ = ["sweep", "solve", "sensitivity", "Solution", "sweep_spec", "sweep_points", "sweep_frame", "run_points",
+           "SWEEP_REPLICATIONS", "SOLVE_REPLICATIONS", "SENSITIVITY_REPLICATIONS"]

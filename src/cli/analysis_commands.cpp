@@ -3,6 +3,7 @@
 // bar goes to stderr, and only when stderr is a terminal.
 #include "commands.hpp"
 
+#include <drsim/analysis/defaults.hpp>
 #include <drsim/analysis/sensitivity.hpp>
 #include <drsim/analysis/solver.hpp>
 #include <drsim/analysis/sweep.hpp>
@@ -23,7 +24,7 @@ namespace drsim::cli {
 
 namespace {
 
-constexpr const char* kSweepUsage =
+const std::string kSweepUsage = std::string(
     "usage: drsim sweep MODEL [options]\n"
     "         --grid PATH=V1,V2,...   values of one override path; grids multiply (repeatable)\n"
     "         --range PATH=LO..HI     a range to sample, integers, numbers or durations (repeatable)\n"
@@ -31,7 +32,7 @@ constexpr const char* kSweepUsage =
     "         --method lhs|random     Latin hypercube (default) or independent uniform samples\n"
     "         --set PATH=VALUE        a fixed override for every point (repeatable)\n"
     "         --seed N                base seed (default 1); replication k uses the same seed at every point\n"
-    "         --replications R        replications per point (default 20)\n"
+    "         --replications R        replications per point (default ") + std::to_string(kSweepReplications) + ")\n" +
     "         --threads T             worker threads (default: every core)\n"
     "         --figures F1,F2,...     figures in the table (default: every headline figure)\n"
     "         --out FILE              write FILE.csv (default format) or FILE.json; stdout when absent\n"
@@ -39,7 +40,7 @@ constexpr const char* kSweepUsage =
     "  e.g. drsim sweep models/asm-gtm-drill.json --grid gtm.ttl=10s,30s,60s \\\n"
     "         --grid gtm.health_check.failures=1,2,3 --replications 20 --out ttl.csv\n";
 
-constexpr const char* kSolveUsage =
+const std::string kSolveUsage = std::string(
     "usage: drsim solve MODEL --param PATH --range LO..HI --target \"FIGURE<=X\" [options]\n"
     "         --param PATH            the parameter to search (integer, number or duration)\n"
     "         --range LO..HI          the values to search, e.g. 10s..10m or 1..20\n"
@@ -47,16 +48,16 @@ constexpr const char* kSolveUsage =
     "         --smallest | --largest  which end of the values meeting the target (default: read from the range ends)\n"
     "         --resolution R          stop bisecting when the bracket is this narrow (default 1 or range/100)\n"
     "         --set PATH=VALUE        a fixed override (repeatable)\n"
-    "         --seed N --replications R (default 50) --threads T --json --quiet\n"
+    "         --seed N --replications R (default ") + std::to_string(kSolveReplications) + ") --threads T --json --quiet\n" +
     "  e.g. drsim solve models/asm-gtm-drill.json --param gtm.ttl --range 10s..10m --target \"failed_pct<=5\"\n";
 
-constexpr const char* kSensitivityUsage =
+const std::string kSensitivityUsage = std::string(
     "usage: drsim sensitivity MODEL --params P1[=BASE],P2,... [options]\n"
     "         --params LIST           override paths to move one at a time; BASE when the model has no value\n"
     "         --figure F              the figure to explain (default failed_pct)\n"
     "         --step S                relative move each way (default 0.1)\n"
     "         --set PATH=VALUE        a fixed override (repeatable)\n"
-    "         --seed N --replications R (default 50) --threads T --json --quiet\n"
+    "         --seed N --replications R (default ") + std::to_string(kSensitivityReplications) + ") --threads T --json --quiet\n" +
     "  e.g. drsim sensitivity models/asm-gtm-drill.json \\\n"
     "         --params gtm.ttl,gtm.health_check.interval,gtm.health_check.failures --figure failed_pct\n";
 
@@ -163,7 +164,7 @@ class ProgressBar {
 };
 
 template <class F>
-int guarded(const char* usage, F&& body) {
+int guarded(const std::string& usage, F&& body) {
   try {
     return body();
   } catch (const BadArguments& e) {
@@ -238,7 +239,7 @@ int sweep_command(const std::vector<std::string>& args) {
 int solve_command(const std::vector<std::string>& args) {
   return guarded(kSolveUsage, [&] {
     Common c;
-    c.options.replications = 50;
+    c.options.replications = kSolveReplications;
     SolveSpec spec;
     std::string range, target;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -287,7 +288,7 @@ int solve_command(const std::vector<std::string>& args) {
 int sensitivity_command(const std::vector<std::string>& args) {
   return guarded(kSensitivityUsage, [&] {
     Common c;
-    c.options.replications = 50;
+    c.options.replications = kSensitivityReplications;
     SensitivitySpec spec;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -103,13 +104,59 @@ def test_one_replication_collapses_the_interval_to_the_value(drill_result: drsim
 # -- DataFrames -------------------------------------------------------------------------
 
 
-def test_series_is_series_csv_as_a_dataframe_plus_failed(drill_result: drsim.Result) -> None:
-    csv = pd.read_csv(io.StringIO(drill_result._native.series_csv()))
-    series = drill_result.series
+#: Decimals series.csv prints of its rounded columns; every other column is exact.
+CSV_DECIMALS = {"latency_p50_s": 6, "latency_p99_s": 6, "cpu_utilization_pct": 2, "busy_share": 4}
+
+
+@pytest.mark.parametrize("model", ["drill", "bare_drill"])
+def test_series_is_series_csv_as_a_dataframe_plus_failed(request: pytest.FixtureRequest, model: str) -> None:
+    # The C++ builds the columns (no CSV in between): the same rows, columns and
+    # dtypes as pandas reading series.csv, and the same numbers before rounding.
+    result = request.getfixturevalue(model).run(seed=1)
+    csv = pd.read_csv(io.StringIO(result._native.series_csv()), keep_default_na=False, na_values=[""])
+    series = result.series
     assert list(series.columns) == list(csv.columns) + ["failed"]
-    pd.testing.assert_frame_equal(series[csv.columns], csv, check_dtype=False)
+    assert dict(series[csv.columns].dtypes) == dict(csv.dtypes)
+    exact = [c for c in csv.columns if c not in CSV_DECIMALS]
+    pd.testing.assert_frame_equal(series[exact], csv[exact], check_exact=True)
+    rounded = 0
+    for column, decimals in CSV_DECIMALS.items():
+        mine, printed = series[column].to_numpy(), csv[column].to_numpy()
+        assert (np.isnan(mine) == np.isnan(printed)).all(), column
+        gap = np.abs(mine - printed)[~np.isnan(mine)]
+        assert (gap <= 0.5 * 10.0**-decimals + 1e-12).all(), column
+        rounded += int((gap > 0).sum())
     assert (series["failed"] == series["sent"] - series["ok"]).all()
     assert set(drsim.CAUSES) <= set(series.columns)
+    if model == "drill":
+        assert rounded > 0  # unrounded: the CSV's rounding is not in the frame
+        assert series["replicas_ready"].notna().any() and series["latency_p50_s"].notna().any()
+    else:  # no gateway Deployment: its columns have no value anywhere
+        assert series["replicas_ready"].isna().all() and series["replicas_ready"].dtype == "float64"
+
+
+def test_summary_is_the_documents_summary_unrounded(drill_result: drsim.Result) -> None:
+    # The C++ builds the dict from the run (no JSON in between): the same keys
+    # and shapes as the drsim.result/1 summary, which rounds to 6 decimals.
+    def close(mine: Any, doc: Any, where: str) -> None:
+        if isinstance(doc, dict):
+            assert isinstance(mine, dict) and list(mine) == list(doc), where
+            for key in doc:
+                close(mine[key], doc[key], f"{where}.{key}")
+        elif isinstance(doc, list):
+            assert isinstance(mine, list) and len(mine) == len(doc), where
+            for i, (a, b) in enumerate(zip(mine, doc)):
+                close(a, b, f"{where}[{i}]")
+        elif isinstance(doc, float):
+            assert isinstance(mine, float) and abs(mine - doc) <= 5e-7 + 1e-12, where
+        else:
+            assert mine == doc and type(mine) is type(doc), where
+
+    doc = drill_result.to_dict()["summary"]
+    summary = drill_result.summary
+    close(summary, doc, "summary")
+    assert summary["failed_pct"] == pytest.approx(100 * summary["failed"] / (summary["ok"] + summary["failed"]),
+                                                  rel=1e-12)
 
 
 def test_series_adds_up_to_the_summary(drill_result: drsim.Result) -> None:

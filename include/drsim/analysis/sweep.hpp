@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/analysis/defaults.hpp"
 #include "drsim/core/stats.hpp"
 #include "drsim/scenario/scenario.hpp"
 
@@ -109,7 +110,7 @@ struct SweepProgress {
 
 struct SweepOptions {
   std::uint64_t seed = 1;
-  int replications = 20;
+  int replications = kSweepReplications;
   int threads = 0;                     // 0: every core
   std::vector<std::string> figures{};  // empty: every figure some replication reports
   double level = 0.95;                 // of the intervals
