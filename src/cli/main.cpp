@@ -6,6 +6,7 @@
 //
 // Exit codes: 0 ok, 2 bad model or bad arguments, 1 anything else.
 #include <drsim/drsim.hpp>
+#include <drsim/scenario/reference.hpp>
 
 #include "commands.hpp"
 
@@ -26,6 +27,10 @@ constexpr const char* kUsage =
     "         --json              print the drsim.result/1 JSON document\n"
     "         --format F          text (default), json, fortio (summary only), fortio-json\n"
     "         --out DIR           write result.json, series.csv, events.csv to DIR\n"
+    "       drsim explain [PATH] [--markdown]\n"
+    "                             the model reference: every field path (one per line, the path first), one\n"
+    "                             field's kind, unit, range, default, meaning and source, or the whole reference\n"
+    "                             as Markdown (docs/model-reference.md)\n"
     "       drsim demo            a small demonstration of the engine\n"
     "       drsim --version\n";
 
@@ -54,6 +59,36 @@ int demo() {
   return 0;
 }
 
+
+constexpr const char* kExplainUsage =
+    "usage: drsim explain              every field path of a model file, one per line, the path first\n"
+    "       drsim explain PATH         one field: kind, unit, range, default, meaning, public source\n"
+    "                                  (PATH as in a model reference, regions[].gateway.replicas, or as an\n"
+    "                                  override, regions.region-1.gateway.replicas)\n"
+    "       drsim explain --markdown   the model reference (docs/model-reference.md is exactly this)\n";
+
+int explain_command(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cout << drsim::explain_paths();
+    return 0;
+  }
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::cout << kExplainUsage;
+    return 0;
+  }
+  if (args.size() != 1) throw UsageError("drsim explain takes one PATH or --markdown\n" + std::string(kExplainUsage));
+  if (args[0] == "--markdown") {
+    std::cout << drsim::explain_markdown();
+    return 0;
+  }
+  if (args[0].rfind("--", 0) == 0) throw UsageError("unknown option " + args[0] + "\n" + kExplainUsage);
+  try {
+    std::cout << drsim::explain_field(args[0]);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return 0;
+}
 
 int run_command(const std::vector<std::string>& args) {
   std::string model, format = "text", out;
@@ -110,6 +145,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args[0] == "demo") return demo();
+    if (args[0] == "explain") return explain_command({args.begin() + 1, args.end()});
     if (args[0] == "run") return run_command({args.begin() + 1, args.end()});
     if (args[0] == "sweep") return drsim::cli::sweep_command({args.begin() + 1, args.end()});
     if (args[0] == "solve") return drsim::cli::solve_command({args.begin() + 1, args.end()});

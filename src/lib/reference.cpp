@@ -57,6 +57,9 @@ std::string escape_cell(std::string s) {
 
 std::string kind_text(const Field& f) {
   std::string k(name_of(f.kind));
+  if (f.kind == FieldKind::text) k = "string";
+  if (f.kind == FieldKind::objects) k = "array of objects";
+  if (f.kind == FieldKind::named_objects) k = "array of objects with a unique name";
   const bool has_lo = std::isfinite(f.lo), has_hi = std::isfinite(f.hi);
   switch (f.kind) {
     case FieldKind::integer: {
@@ -124,6 +127,7 @@ const Field* field_at(const std::string& path) {
     const std::string key = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
     if (expect_name) {
       expect_name = false;
+      if (dot == std::string::npos) return nullptr;  // a whole element, not a field
     } else {
       if (!table) return nullptr;
       field = table->find(key);
@@ -172,7 +176,7 @@ std::string explain_paths() {
   for (const auto& e : model_fields()) {
     os << e.path << "  " << kind_text(*e.field) << only_text(*e.field);
     const std::string def = default_text(*e.field);
-    if (!def.empty() && !e.field->is_container()) os << "; default " << def;
+    if (!def.empty() && def != "required" && !e.field->is_container()) os << "; default " << def;
     os << "\n";
   }
   return os.str();
@@ -202,7 +206,8 @@ void table_section(std::ostringstream& os, const FieldTable& table, const std::s
       nested.emplace_back(sub, &f);
     }
     if (!f.alias_of.empty()) meaning = "old name of `" + f.alias_of + "` (reads with a warning)";
-    os << "| `" << f.key << "` | " << escape_cell(kind_text(f) + only_text(f)) << " | " << escape_cell(default_text(f))
+    const std::string def = f.required ? "-" : default_text(f);
+    os << "| `" << f.key << "` | " << escape_cell(kind_text(f) + only_text(f)) << " | " << escape_cell(def)
        << " | " << escape_cell(meaning) << " | " << escape_cell(source_text(f)) << " |\n";
   }
   os << "\n";
@@ -223,7 +228,11 @@ void table_section(std::ostringstream& os, const FieldTable& table, const std::s
       for (const Field* c : cols) os << " " << escape_cell(detail::format_value(*c, c->get(obj.get()))) << " |";
       os << "\n";
     }
-    os << "\nSources of the presets: " << preset->sources << ".\n\n";
+    os << "\n| preset | where its values come from |\n|---|---|\n";
+    for (std::size_t i = 0; i < preset->names.size(); ++i)
+      os << "| `" << preset->names[i] << "` | " << escape_cell(i < preset->sources.size() ? preset->sources[i] : "-")
+         << " |\n";
+    os << "\n";
   }
   for (const auto& [sub, f] : nested) table_section(os, *f->fields, sub, std::min(level + 1, 4));
 }
@@ -241,7 +250,8 @@ std::string explain_markdown() {
         "Value syntax (durations, rates, CPU, distributions) is in [file-format.md](file-format.md). A field no table "
         "declares is an error that names the nearest valid field. **Source** is a URL or `repository:path@tag` of the "
         "system the value comes from; \"assumption\" means drsim chose it and no public source backs it; \"-\" means "
-        "the field is a choice of the user's with no default to source. Paths use `[]` for array elements: "
+        "the field has no default to source; \"drsim convention\" marks a default that is a naming or bookkeeping choice, "
+        "not a claim about a real system. Paths use `[]` for array elements: "
         "`regions[].gateway.replicas` is the `replicas` of the `gateway` of any element of `regions`.\n\n";
   table_section(os, fields_of<ModelFile>(), "", 2);
 

@@ -172,8 +172,8 @@ struct PresetRule {
   /// Sets the struct to the preset; `whole` when the value was just the
   /// preset's name. Throws std::invalid_argument for an unknown name.
   std::function<void(void*, const std::string&, bool whole)> apply;
-  bool bare_name = false;  // the whole value may be just the preset's name
-  std::string sources;                                   // where each preset's values come from
+  bool bare_name = false;            // the whole value may be just the preset's name
+  std::vector<std::string> sources;  // where each preset's values come from, one per name
 };
 
 /// The fields of one struct, in the order they are read and documented.
@@ -314,7 +314,7 @@ class FieldTable::Builder {
   }
   /// Named presets set the struct before its fields are read.
   template <class Apply>
-  Builder& presets(std::vector<std::string> names, Apply apply, bool bare_name, std::string sources) {
+  Builder& presets(std::vector<std::string> names, Apply apply, bool bare_name, std::vector<std::string> sources) {
     table_->preset_ = PresetRule{
         std::move(names),
         [apply](void* s, const std::string& name, bool whole) { apply(*static_cast<S*>(s), name, whole); },

@@ -25,6 +25,7 @@
 
 #include "drsim/core/fields.hpp"
 #include "drsim/core/stats.hpp"
+#include "drsim/model/sources.hpp"
 #include "drsim/core/time.hpp"
 
 namespace drsim {
@@ -154,12 +155,13 @@ inline const FieldTable& fields_of<AlertSpec>() {
     t.custom("region", FieldKind::reference, "a region name").must().means("the region whose series it watches");
     t.add("metric", &P::metric)
         .means("per second of the region: 429s; failed requests; failed / sent; gateway CPU % of request; p99 "
-               "latency (replication 0 only)");
-    t.add("op", [](P& p) -> auto& { return p.rule.op; }).means("the comparison");
+               "latency (replication 0 only)")
+        .source_is("drsim convention");
+    t.add("op", [](P& p) -> auto& { return p.rule.op; }).means("the comparison").source_is("drsim convention");
     t.add("threshold", [](P& p) -> auto& { return p.rule.threshold; }).must().means("the value compared with");
     t.add("for", [](P& p) -> auto& { return p.rule.for_duration; }).in_unit("s")
         .means("how long the condition must hold before firing (Prometheus for)")
-        .source_is("https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/");
+        .source_is(kSourcePrometheusFor);
   });
   return table;
 }

@@ -204,33 +204,61 @@ inline const FieldTable& fields_of<ClientProfile>() {
                    p = client_preset(name);
                    if (!whole) p.name = name + " (modified)";
                  },
-                 true, kSourceClientPresets);
+                 true,
+                 {std::string(kSourceFortioDnsMethods) + " (cached-rr, the default since 1.31: the first answer of "
+                                                         "more than one address kept for the process)",
+                  std::string(kSourceFortioDnsMethods) + "; fortio/fortio:fhttp/http_client.go@v1.75.2 (a lookup "
+                                                         "per new connection since 1.35)",
+                  std::string(kSourceFortioDnsMethods) + " (rnd)", std::string(kSourceFortioDnsMethods) + " (first)",
+                  std::string(kSourceGoPartialDeadline) + "; golang/go:src/net/http/transport.go (DefaultTransport: "
+                                                          "30 s dial timeout; its read timeout of 30 s is an assumption)",
+                  "openjdk/jdk:src/java.base/share/classes/sun/net/InetAddressCachePolicy.java (30 s); timeouts "
+                  "and fallback are assumptions (they depend on the HTTP library)",
+                  "chromium/src:net/dns/host_resolver_manager.cc (60 s minimum TTL); its 20 s connect and 60 s read "
+                  "timeouts are assumptions (Chromium's connect job allows 240 s)",
+                  "curl/curl:docs/libcurl/opts/CURLOPT_DNS_CACHE_TIMEOUT.md@curl-8_21_0 (60 s); "
+                  "curl/curl:lib/connect.h@curl-8_21_0 (300 s connect); the even split and the 300 s read timeout "
+                  "are assumptions (curl 8 races addresses 200 ms apart)",
+                  "envoyproxy/envoy:api/envoy/config/cluster/v3/cluster.proto (dns_refresh_rate 5 s, connect_timeout "
+                  "5 s); api/envoy/config/route/v3/route_components.proto (route timeout 15 s)",
+                  "https://nginx.org/en/docs/http/ngx_http_proxy_module.html (resolved at load; proxy_connect_timeout "
+                  "and proxy_read_timeout 60 s, each attempt its own; proxy_next_upstream error timeout)"});
     t.add("name", &P::name).means("shown in the result's assumptions")
-        .default_is("\"custom\", or \"<preset> (modified)\"");
+        .default_is("\"custom\", or \"<preset> (modified)\"").source_is("drsim convention");
     t.add("dns_cache", &P::cache)
         .means("when the client asks its resolver again: every new connection; after the resolver's remaining TTL but "
-               "at least dns_hold; after dns_hold; on a dns_hold grid with a random phase; never");
-    t.add("dns_hold", &P::hold).in_unit("s").means("see dns_cache (> 0 for fixed and refresh)");
-    t.add("choice", &P::choice).means("which address of the cached list a connection tries first");
-    t.add("fallback_on_refused", &P::fallback_on_refused).means("try the next address after a refusal");
-    t.add("fallback_on_timeout", &P::fallback_on_timeout).means("try the next address after a connect timeout");
+               "at least dns_hold; after dns_hold; on a dns_hold grid with a random phase; never (the object's "
+               "defaults are fortio's -dns-method first, not its default cached-rr)")
+        .source_is(kSourceFortioDnsMethods);
+    t.add("dns_hold", &P::hold).in_unit("s").means("see dns_cache (> 0 for fixed and refresh)")
+        .source_is(kSourceFortioDnsMethods);
+    t.add("choice", &P::choice).means("which address of the cached list a connection tries first")
+        .source_is(kSourceFortioDnsMethods);
+    t.add("fallback_on_refused", &P::fallback_on_refused).means("try the next address after a refusal")
+        .source_is(kSourceFortioDnsMethods);
+    t.add("fallback_on_timeout", &P::fallback_on_timeout).means("try the next address after a connect timeout")
+        .source_is(kSourceFortioDnsMethods);
     t.add("connect_split", &P::split)
         .means("each attempt's share of the connect budget: all that remains; remaining / addresses left but at least "
                "2 s (Go's partialDeadline); remaining / addresses left")
-        .source_is(kSourceGoDialPartialDeadline);
+        .source_is(kSourceGoPartialDeadline);
     t.add("connect_timeout", &P::connect_timeout).positive().in_unit("s").means("connect budget over all attempts")
         .source_is(kSourceFortioTimeout);
     t.add("read_timeout", &P::read_timeout).positive().in_unit("s").means("from connected to the response")
         .source_is(kSourceFortioTimeout);
     t.add("timeout", &P::total_timeout).in_unit("s")
-        .means("budget of the whole call, retries included; 0s: none (fortio's -timeout covers connect and read)")
+        .means("budget of the whole call, retries included; 0s: none (fortio has no whole-call budget: its 3 s apply to "
+               "the connect and again to the reply)")
         .source_is(kSourceFortioTimeout);
-    t.add("keepalive", &P::keepalive).means("reuse the connection; any failure closes it");
+    t.add("keepalive", &P::keepalive)
+        .means("reuse the connection; any failure closes it (fortio's own default is on; off matches the drill's "
+               "-keepalive=False)")
+        .source_is(kSourceFortioFlags);
     t.add("retries", &P::retries).range(0, 100).in_unit("retries")
-        .means("retries after a failure (never after 429; after 503/504 only with retry_on_5xx)");
+        .means("retries after a failure (never after 429; after 503/504 only with retry_on_5xx)").source_is("assumption");
     t.add("retry_backoff", &P::retry_backoff).in_unit("s")
         .means("wait before retry n (0-based): retry_backoff x 2^n").source_is("assumption");
-    t.add("retry_on_5xx", &P::retry_on_5xx).means("retry 503 and 504 too");
+    t.add("retry_on_5xx", &P::retry_on_5xx).means("retry 503 and 504 too").source_is("assumption");
   });
   return table;
 }

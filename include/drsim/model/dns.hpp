@@ -87,8 +87,12 @@ inline const FieldTable& fields_of<ResolverParams>() {
                    p = resolver_preset(name);
                    p.name = keep;
                  },
-                 false, "unbound: " + std::string(kSourceUnboundConf) + "; bind: " + kSourceBindArm +
-                            "; systemd-resolved: " + kSourceSystemdResolved)
+                 false,
+                 {std::string(kSourceUnboundConf) + "; " + kSourceUnboundRotation,
+                  std::string(kSourceBindDefaults) + " (min-cache-ttl 0, max-cache-ttl 1 week, stale-answer-ttl 30; "
+                                                     "its rrset-order is random, drsim's preset keeps the order)",
+                  std::string(kSourceSystemdResolvedCache) + " (2 h cap, stale TTL 30 s; it shuffles cached answers, "
+                                                             "drsim's preset keeps the order)"})
         .states("resolver {name}", "TTL clamp [{min_ttl}, {max_ttl}]{serve_stale?, serve-stale|}{violator_hold?, TTL violator|}");
     t.add("name", &P::name).must().means("the resolver's name, unique among resolvers");
     t.add("min_ttl", &P::min_ttl).in_unit("s")
@@ -100,15 +104,15 @@ inline const FieldTable& fields_of<ResolverParams>() {
         .source_is(kSourceUnboundConf);
     t.add("serve_stale", &P::serve_stale)
         .means("answer from an expired entry when the GTM cannot be reached (unbound serve-expired, BIND "
-               "serve-stale); stale answers are served without a time limit")
+               "serve-stale); drsim serves them without a time limit where unbound >= 1.23 and BIND stop after 1 day")
         .source_is(kSourceUnboundConf);
     t.add("stale_reply_ttl", &P::stale_reply_ttl).positive().in_unit("s")
         .means("the TTL a stale answer carries (unbound serve-expired-reply-ttl)")
         .source_is(kSourceUnboundConf);
     t.add("rotation", &P::rotation)
-        .means("record order per reply: as the GTM gave it, rotated by one (unbound rrset-roundrobin), or by a "
-               "random offset")
-        .source_is(kSourceUnboundConf);
+        .means("record order per reply: as the GTM gave it, rotated by one per reply, or by a random offset (unbound's "
+               "rrset-roundrobin rotates by query id + time, closer to random)")
+        .source_is(kSourceUnboundRotation);
     t.add("caches", &P::caches).range(1, 100000).in_unit("caches")
         .means("independent caches behind one address (a large public resolver); each query lands on one at random")
         .source_is("assumption");

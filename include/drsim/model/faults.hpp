@@ -55,16 +55,19 @@ inline const FieldTable& fields_of<FaultSpec>() {
     t.add("kind", &P::kind)
         .means("gateway_deleted: no endpoints behind the balancer; gateway_blackholed: packets dropped; "
                "region_outage: every balancer of the region gone; gray_failure: a share of requests fail with 503 "
-               "and all slow down; partition: links taken down; gtm_outage: resolvers cannot reach the GTM");
+               "and all slow down; partition: links taken down; gtm_outage: resolvers cannot reach the GTM")
+        .source_is("drsim convention");
     t.custom("at", FieldKind::time, "\"150s\" or {\"uniform\": [\"100s\", \"200s\"]}").must()
         .means("when it starts; a uniform start is drawn per replication");
     t.add("duration", &P::duration).positive().in_unit("s").means("recovers after this long")
-        .default_is("never recovers");
+        .default_is("never recovers").source_is("drsim convention");
     t.custom("target", FieldKind::reference, "a cluster or region name (region_outage: a region name)").must()
         .only({"gateway_deleted", "gateway_blackholed", "gray_failure", "region_outage"})
         .means("what breaks; a region name means its cluster");
-    t.add("error_share", &P::error_share).as_share().only({"gray_failure"}).means("share of served requests that fail");
-    t.add("extra_latency", &P::extra_latency).in_unit("s").only({"gray_failure"}).means("added to every response");
+    t.add("error_share", &P::error_share).as_share().only({"gray_failure"}).means("share of served requests that fail")
+        .source_is("drsim convention");
+    t.add("extra_latency", &P::extra_latency).in_unit("s").only({"gray_failure"}).means("added to every response")
+        .source_is("drsim convention");
     t.custom("links", FieldKind::reference, "a non-empty array of [node, node] pairs, each joined by a link").must()
         .only({"partition"}).means("every link between each pair goes down");
   });

@@ -136,48 +136,54 @@ inline const FieldTable& fields_of<GtmParams>() {
     t.group("health_check", "How the probe nodes check each address and judge it", [](auto& h) {
       h.add("protocol", &P::protocol)
           .means("ping: answered unless the balancer is gone or black-holed; tcp: fails on refusal or drop; "
-                 "http: also fails on a gray-failure error")
-          .source_is(kSourceAlibabaGtmHealthCheck);
+                 "http: also fails on a gray-failure error (Alibaba's console defaults to ping; tcp is drsim's choice)")
+          .source_is(kSourceAlibabaGtmProtocols);
       h.add("interval", &P::interval).positive().in_unit("s")
           .means("time between two probes of an address from one node (below 15s the result warns)")
           .source_is(kSourceAlibabaGtmHealthCheck);
       h.add("timeout", &P::timeout).positive().in_unit("s")
-          .means("a probe with no verdict by then fails (Alibaba offers 2, 3, 5 or 10 s)")
+          .means("a probe with no verdict by then fails (Alibaba offers 2, 3, 5 or 10 s; 5 s is drsim's choice)")
           .source_is(kSourceAlibabaGtmHealthCheck);
       h.add("failures", &P::failures).range(1, 100).in_unit("consecutive failures")
-          .means("consecutive failed probes after which a node says the address is down (Alibaba: 1, 2 or 3)")
-          .source_is(kSourceAlibabaGtmHealthCheck);
+          .means("consecutive failed probes after which a node says the address is down (Alibaba: 1, 2 or 3; Route 53's "
+                 "default is 3)")
+          .source_is(std::string(kSourceAlibabaGtmHealthCheck) + "; " + kSourceRoute53HealthCheckConfig);
       h.add("recovery", &P::recovery).range(1, 100).in_unit("consecutive successes")
-          .means("consecutive successful probes after which a node says the address is up again")
-          .default_is("the value of failures").source_is("assumption");
+          .means("consecutive successful probes after which a node says the address is up again (Route 53 applies its "
+                 "failure threshold both ways; Alibaba does not say)")
+          .default_is("the value of failures").source_is(kSourceRoute53HealthCheckConfig);
       h.custom("nodes", FieldKind::reference, "an array of names of sites of kind probe",
                [](const P& p) { return p.probe_sites.size(); })
-          .means("the probe nodes, one per probe site").default_is("every site of kind probe");
+          .means("the probe nodes, one per probe site").default_is("every site of kind probe")
+          .source_is("drsim convention");
       h.custom("rule", FieldKind::custom,
                "{\"failing_share_above\": x} (Alibaba) or {\"healthy_share_above\": x} (Route 53), x a share")
           .means("how the nodes' verdicts make a judgement: unhealthy when the failing share exceeds x (1.0: every "
-                 "node fails), or healthy while the healthy share exceeds x (Route 53: 0.18)")
-          .default_is("failing_share_above 0.5").source_is(kSourceAlibabaGtmHealthCheck);
+                 "node fails), or healthy while the healthy share exceeds x (Route 53: 0.18); 0.5 is drsim's choice")
+          .default_is("failing_share_above 0.5")
+          .source_is(std::string(kSourceAlibabaGtmHealthCheck) + "; " + kSourceRoute53Health);
       h.custom("phases", FieldKind::custom, "an array of durations, one per node")
           .means("when in the interval each node probes; nodes past the end of the array draw U(0, interval)")
-          .default_is("drawn U(0, interval) per node and run").source_is("assumption");
+          .default_is("drawn U(0, interval) per node and run")
+          .source_is(std::string(kSourceRoute53Health) + " (checkers do not coordinate)");
     });
     t.add("policy", &P::policy)
         .means("the answer: every healthy address in random or rotated order, one drawn by weight, or the first "
                "healthy one in pool order")
-        .source_is(kSourceAlibabaGtmPools);
+        .source_is(kSourceAlibabaGtmSettings);
     t.add("preemptive_failback", &P::preemptive_failback)
         .means("sequence policy: go back to the first address as soon as it recovers")
-        .source_is(kSourceAlibabaGtmPools);
+        .source_is("assumption");
     t.add("min_available", &P::min_available).range(0, 8).in_unit("addresses")
         .means("below this many healthy primary addresses the failover pool answers")
         .source_is(kSourceAlibabaGtmPools);
     t.add("when_all_down", &P::when_all_down)
-        .means("the answer when no address is healthy: all of them (fail open) or none (clients get dns_failure)")
-        .source_is("assumption");
+        .means("the answer when no address is healthy: all of them (fail open, as Route 53 does) or none (clients "
+               "get dns_failure); Alibaba does not say")
+        .source_is(kSourceRoute53FailOpen);
     t.add("ttl", &P::ttl).positive().in_unit("s")
         .means("TTL of every answer (GTM 2.0 offers 60, 120, 300 or 600 s; another value warns)")
-        .source_is(kSourceAlibabaGtmTtl);
+        .source_is(kSourceAlibabaGtmSettings);
     t.add("publish_delay", &P::publish_delay).in_unit("s")
         .means("from a changed judgement to the changed answer (not documented by Alibaba: a parameter)")
         .source_is("assumption");

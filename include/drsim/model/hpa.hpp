@@ -153,11 +153,12 @@ inline const FieldTable& fields_of<HpaScalingPolicy>() {
   static const FieldTable table = FieldTable::build<HpaScalingPolicy>("hpa scaling policy", [](auto& t) {
     using P = HpaScalingPolicy;
     t.means("One HPAScalingPolicy: at most value pods (or percent) per period");
-    t.add("type", &P::type).means("Pods or Percent").source_is(kSourceK8sHpaBehavior);
-    t.add("value", &P::value).range(1, 100000).means("pods, or percent of the replicas at the period's start")
-        .source_is(kSourceK8sHpaBehavior);
+    t.add("type", &P::type).means("Pods or Percent (required in the API)").source_is("assumption");
+    t.add("value", &P::value).range(1, 100000).means("pods, or percent of the replicas at the period's start (required "
+                                                     "in the API)")
+        .source_is("assumption");
     t.add("period", &P::period).positive().in_unit("s").means("periodSeconds (at most 1800 s, checked at run start)")
-        .source_is(kSourceK8sHpaBehavior);
+        .source_is("assumption");
   });
   return table;
 }
@@ -182,7 +183,7 @@ inline const FieldTable& fields_of<HpaBehavior>() {
   static const FieldTable table = FieldTable::build<HpaBehavior>("hpa behavior", [](auto& t) {
     using P = HpaBehavior;
     t.means("The HPA's behavior field; \"default\" or {} takes the API's defaults")
-        .presets({"default"}, [](P& p, const std::string&, bool) { p = HpaBehavior{}; }, true, kSourceK8sHpaBehavior);
+        .presets({"default"}, [](P& p, const std::string&, bool) { p = HpaBehavior{}; }, true, {kSourceK8sHpaBehavior});
     t.object("scale_up", &P::scale_up).means("scaleUp: window 0s, max of 4 pods and 100 % per 15 s")
         .source_is(kSourceK8sHpaBehavior);
     t.object("scale_down", &P::scale_down).means("scaleDown: window 300s, 100 % per 15 s")
@@ -206,22 +207,22 @@ inline const FieldTable& fields_of<HpaSettings>() {
     t.object("behavior", [](P& p) -> auto& { return p.spec.behavior; })
         .means("the behavior field; absent: the legacy normalization (max over 5 min, at most max(2 x current, 4) "
                "per sync)")
-        .source_is(kSourceK8sHpaBehavior);
+        .source_is(kSourceK8sHpaLegacy);
     t.add("sync_period", &P::sync_period).positive().in_unit("s")
-        .means("--horizontal-pod-autoscaler-sync-period").source_is(kSourceK8sControllerManager);
+        .means("--horizontal-pod-autoscaler-sync-period").source_is(kSourceK8sHpaControllerDefaults);
     t.add("metrics_resolution", &P::metrics_resolution).positive().in_unit("s")
         .means("metrics-server's scrape window (--metric-resolution: 15s in the shipped manifests, 60s in code)")
         .source_is(kSourceMetricsServerManifest);
     t.add("tolerance", [](P& p) -> auto& { return p.controller.tolerance; }).range(0, 10)
         .means("--horizontal-pod-autoscaler-tolerance: no change while |1 - ratio| <= tolerance")
-        .source_is(kSourceK8sControllerManager);
+        .source_is(kSourceK8sHpaControllerDefaults);
     t.add("cpu_initialization_period", [](P& p) -> auto& { return p.controller.cpu_initialization_period; })
-        .in_unit("s").means("--horizontal-pod-autoscaler-cpu-initialization-period").source_is(kSourceK8sControllerManager);
+        .in_unit("s").means("--horizontal-pod-autoscaler-cpu-initialization-period").source_is(kSourceK8sHpaControllerDefaults);
     t.add("initial_readiness_delay", [](P& p) -> auto& { return p.controller.initial_readiness_delay; })
-        .in_unit("s").means("--horizontal-pod-autoscaler-initial-readiness-delay").source_is(kSourceK8sControllerManager);
+        .in_unit("s").means("--horizontal-pod-autoscaler-initial-readiness-delay").source_is(kSourceK8sHpaControllerDefaults);
     t.add("downscale_stabilization", [](P& p) -> auto& { return p.controller.downscale_stabilization; })
         .in_unit("s").means("--horizontal-pod-autoscaler-downscale-stabilization (the legacy path's window)")
-        .source_is(kSourceK8sControllerManager);
+        .source_is(kSourceK8sHpaControllerDefaults);
   });
   return table;
 }

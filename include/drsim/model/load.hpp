@@ -234,30 +234,33 @@ inline const FieldTable& fields_of<LoadSpec>() {
     t.means("How the population sends: fortio's paced connections, open-loop arrivals, or closed-loop users")
         .discriminated_by("kind");
     t.add("kind", &P::kind).means("fortio: -c connections each on fortio's schedule; open_loop: sends regardless "
-                                  "of responses; closed_loop: each user thinks, sends, waits for the end");
-    t.add("start", &P::start).in_unit("s").means("when the load starts");
+                                  "of responses; closed_loop: each user thinks, sends, waits for the end")
+        .source_is(kSourceSeedDrill);
+    t.add("start", &P::start).in_unit("s").means("when the load starts").source_is("drsim convention");
     t.add("qps", [](P& p) -> auto& { return p.fortio.qps; }).range(1e-9, 1e9).in_unit("requests/s").only(fortio)
-        .means("fortio -qps, over all connections").source_is(kSourceFortioFlags);
+        .means("fortio -qps, over all connections").source_is(kSourceFortioRunner);
     t.add("connections", [](P& p) -> auto& { return p.fortio.connections; }).range(1, 100000).in_unit("connections")
-        .only(fortio).means("fortio -c; the default matches the drill").source_is(kSourceFortioFlags);
+        .only(fortio).means("fortio -c (fortio's own default is 4; 1 matches the drill)").source_is(kSourceFortioRunner);
     t.add("duration", [](P& p) -> auto& { return p.fortio.duration; }).positive().in_unit("s").only(fortio)
-        .means("fortio -t").source_is(kSourceFortioFlags);
+        .means("fortio -t").source_is(kSourceFortioRunner);
     t.add("calls", [](P& p) -> auto& { return p.fortio.calls; }).range(0, 1e12).in_unit("calls").only(fortio)
         .means("fortio -n, divided evenly between connections; 0: round(qps x duration)").source_is(kSourceFortioFlags);
     t.add("catchup", [](P& p) -> auto& { return p.fortio.catchup; }).only(fortio)
-        .means("late calls go out back to back (false: fortio -nocatchup)").source_is(kSourceFortioPeriodic);
+        .means("late calls go out back to back (false: fortio -nocatchup)").source_is(kSourceFortioFlags);
     t.add("jitter", [](P& p) -> auto& { return p.fortio.jitter; }).only(fortio)
-        .means("fortio -jitter: each wait moved by up to +-10 %").source_is(kSourceFortioPeriodic);
-    t.add("duration", &P::duration).positive().in_unit("s").only(loops).means("no send at or after start + duration");
+        .means("fortio -jitter: each wait moved by up to +-10 %").source_is(kSourceFortioFlags);
+    t.add("duration", &P::duration).positive().in_unit("s").only(loops).means("no send at or after start + duration")
+        .source_is("assumption");
     t.custom("rate", FieldKind::rate, "a rate like \"100/s\", or an array of {\"at\": duration, \"rate\": rate} steps")
         .must().only(open).means("requests per second; step times are since the start of the run");
-    t.add("arrivals", &P::arrivals).only(open).means("Poisson arrivals or constant spacing");
+    t.add("arrivals", &P::arrivals).only(open).means("Poisson arrivals or constant spacing").source_is("assumption");
     t.add("clients", &P::clients).range(1, 1e7).in_unit("clients").only(open)
         .means("clients sharing the rate (each arrival picks one at random); each keeps its own DNS cache and "
-               "connection");
+               "connection")
+        .source_is("assumption");
     t.object("diurnal", &P::diurnal).only(open);
     t.add("users", &P::clients).range(1, 1e7).in_unit("users").only(closed)
-        .means("users, their first sends spread over one think time");
+        .means("users, their first sends spread over one think time").source_is("assumption");
     t.add("think_time", &P::think_s).in_unit("s").only(closed).means("time between a user's end and next send")
         .source_is("assumption");
   });

@@ -53,19 +53,20 @@ inline const FieldTable& fields_of<LoadBalancerParams>() {
     using P = LoadBalancerParams;
     t.means("The cloud load balancer in front of the gateway and its own backend health check");
     t.add("health_check_interval", &P::health_check_interval).positive().in_unit("s")
-        .means("time between the balancer's TCP checks of its backends").source_is(kSourceAlibabaClbHealthCheck);
+        .means("time between the balancer's TCP checks of its backends").source_is(kSourceAlibabaClbAnnotations);
     t.add("unhealthy_threshold", &P::unhealthy_threshold).range(1, 100).in_unit("failed checks")
-        .means("consecutive failed checks after which a backend is marked down").source_is(kSourceAlibabaClbHealthCheck);
+        .means("consecutive failed checks after which a backend is marked down").source_is(kSourceAlibabaClbAnnotations);
     t.add("healthy_threshold", &P::healthy_threshold).range(1, 100).in_unit("passed checks")
-        .means("consecutive passed checks after which it is marked up again").source_is(kSourceAlibabaClbHealthCheck);
+        .means("consecutive passed checks after which it is marked up again").source_is(kSourceAlibabaClbAnnotations);
     t.add("when_no_backend", &P::when_no_backend)
         .means("what a client's connect gets once every backend is marked down: a refusal or silence (not "
                "documented for CLB: a parameter)")
         .source_is("assumption");
     t.add("external_traffic_policy", &P::traffic_policy)
         .means("the Service's externalTrafficPolicy: with Cluster a node without endpoints refuses (kube-proxy "
-               "rejects), with Local the packets are dropped")
-        .source_is(kSourceK8sTrafficPolicy);
+               "rejects), with Local drsim drops the packets (kube-proxy drops only while endpoints remain on other "
+               "nodes; with none anywhere it rejects under Local too)")
+        .source_is(kSourceKubeProxyReject);
   });
   return table;
 }

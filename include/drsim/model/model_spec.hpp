@@ -54,7 +54,7 @@ inline const FieldTable& fields_of<GatewaySpec>() {
     t.means("The ingress gateway behind one cluster's load balancer; `replicas` turns on the capacity model "
             "(pods, rate limit, HPA), without it capacity is unlimited");
     t.add("address", &P::address).means("the public address as shown in answers and logs")
-        .default_is("the cluster name");
+        .default_is("the cluster name").source_is("drsim convention");
     t.add("service_time", &P::service_time_s).in_unit("s")
         .means("time behind the gateway (the application); without a capacity model it stands for gateway and "
                "application together")
@@ -68,17 +68,17 @@ inline const FieldTable& fields_of<GatewaySpec>() {
     t.add("replicas", [cap](P& p) -> auto& { return cap(p).replicas; }).range(1, 100000).in_unit("replicas")
         .expecting("(zero capacity serves nothing)")
         .means("gateway pods at t = 0, ready at once; within the HPA's [min_replicas, max_replicas]")
-        .default_is("absent: no capacity model");
+        .default_is("absent: no capacity model").source_is("drsim convention");
     t.group("pod", "One gateway pod (an Envoy process)", [cap](auto& pod) {
       pod.add("workers", [cap](P& p) -> auto& { return cap(p).pod.workers; }).range(1, 1024).in_unit("workers")
-          .means("requests a pod serves at once (Envoy worker threads)").source_is("assumption");
+          .means("requests a pod serves at once (Envoy worker threads)").source_is(kSourceIstioConcurrency);
       pod.add("cpu_per_request", [cap](P& p) -> auto& { return cap(p).pod.service_time; }).in_unit("CPU s")
           .means("CPU one request costs; negative draws count as 0").source_is("assumption");
       pod.add("max_pending", [cap](P& p) -> auto& { return cap(p).pod.max_pending; }).range(0, 4294967295.0)
           .in_unit("requests")
           .means("requests a pod holds beyond its busy workers before 503 UO (Envoy's circuit-breaker default; Istio "
                  "raises it to 4294967295 unless a DestinationRule sets it)")
-          .source_is(kSourceEnvoyCircuitBreakers);
+          .source_is(std::string(kSourceEnvoyCircuitBreakers) + "; " + kSourceIstioCircuitBreakers);
       pod.add("startup_time", [cap](P& p) -> auto& { return cap(p).startup_s; }).in_unit("s")
           .means("from scheduling to Ready, for pods the HPA adds (anecdotally 5-10 s)").source_is("assumption");
     });
@@ -121,7 +121,8 @@ inline const FieldTable& fields_of<PopulationSpec>() {
     t.object("profile", &P::profile).must();
     t.custom("resolvers", FieldKind::reference,
              "a resolver name, or {resolver name: share} with shares summing to 1")
-        .means("each client is assigned one resolver by these shares").default_is("the first resolver");
+        .means("each client is assigned one resolver by these shares").default_is("the first resolver")
+        .source_is("drsim convention");
     t.object("load", &P::load).must();
   });
   return table;

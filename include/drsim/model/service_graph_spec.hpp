@@ -92,7 +92,7 @@ inline const FieldTable& fields_of<ServiceSpec>() {
     t.add("max_pending", &P::max_pending).range(0, 4294967295.0).in_unit("calls")
         .means("calls a pod holds beyond its busy workers before 503 UO (Istio lifts Envoy's 1024 unless a "
                "DestinationRule sets it)")
-        .source_is(kSourceEnvoyCircuitBreakers);
+        .source_is(kSourceIstioCircuitBreakers);
     t.custom("calls", FieldKind::custom,
              "an array of calls made in order, each \"svc\", [\"a\", \"b\"] (alternatives, equal chance) or "
              "{\"a\": 1, \"b\": 3} (by weight)")
@@ -107,11 +107,11 @@ inline const FieldTable& fields_of<ServiceGraphSpec>() {
     using P = ServiceGraphSpec;
     t.means("The application behind the gateway as a call graph of services; \"bookinfo\": Istio's Bookinfo sample")
         .presets({"bookinfo"}, [](P& p, const std::string&, bool) { p = ServiceGraphSpec::bookinfo(); }, true,
-                 kSourceIstioBookinfo);
+                 {kSourceIstioBookinfo});
     t.add("connect_timeout", &P::connect_timeout).positive().in_unit("s")
         .means("how long a call to an unreachable peer cluster waits before failing with 503 UF (Istio's own "
-               "default is 10 s)")
-        .source_is("assumption");
+               "default is 10 s; 1 s is drsim's choice)")
+        .source_is(kSourceIstioConnectTimeout);
     t.objects("services", &P::services, true)
         .means("the services, the first being the entry; with a preset, services change its services by name or "
                "add new ones");

@@ -1,64 +1,85 @@
 // Public sources that several model defaults share, named once. Every field
 // table cites one of these, a URL or `repository:path@tag` of its own, or
 // "assumption" where no public source backs the value. docs/model-reference.md
-// prints them beside each default.
+// prints them beside each default. Where a source says something other than
+// drsim's default, the field's meaning says so.
 #pragma once
 
 namespace drsim {
 
-// Alibaba Cloud Global Traffic Manager.
-inline constexpr const char* kSourceAlibabaGtmHealthCheck =
-    "https://www.alibabacloud.com/help/en/dns/health-check-settings";
-inline constexpr const char* kSourceAlibabaGtmPools = "https://www.alibabacloud.com/help/en/dns/address-pools";
-inline constexpr const char* kSourceAlibabaGtmTtl = "https://www.alibabacloud.com/help/en/dns/access-policies";
-// The seed drill this project reproduces (ASM multi-cluster DR, Alibaba Cloud).
+// The seed drill this project reproduces (ASM + GTM geo-disaster recovery).
 inline constexpr const char* kSourceSeedDrill =
-    "https://www.alibabacloud.com/help/en/asm/use-cases/multi-cluster-disaster-recovery";
+    "https://www.alibabacloud.com/help/en/asm/sidecar/use-cases/"
+    "implement-geo-disaster-recovery-by-combining-asm-with-gtm";
+
+// Alibaba Cloud Global Traffic Manager, with Route 53 where it is the one documented.
+inline constexpr const char* kSourceAlibabaGtmHealthCheck = "https://www.alibabacloud.com/help/en/dns/gtm2-tcp-health-check";
+inline constexpr const char* kSourceAlibabaGtmProtocols = "https://www.alibabacloud.com/help/en/gtm/enable-health-check";
+inline constexpr const char* kSourceAlibabaGtmSettings = "https://www.alibabacloud.com/help/doc-detail/87308.htm";
+inline constexpr const char* kSourceAlibabaGtmPools = "https://www.alibabacloud.com/help/en/dns/address-pool-configuration";
+inline constexpr const char* kSourceRoute53HealthCheckConfig =
+    "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html";
+inline constexpr const char* kSourceRoute53Health =
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html";
+inline constexpr const char* kSourceRoute53FailOpen =
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html";
 
 // Resolvers.
-inline constexpr const char* kSourceUnboundConf = "https://nlnetlabs.nl/documentation/unbound/unbound.conf/";
-inline constexpr const char* kSourceBindArm = "https://bind9.readthedocs.io/en/v9.18.24/reference.html";
-inline constexpr const char* kSourceSystemdResolved = "systemd/systemd:src/resolve/resolved-dns-cache.c@v252";
-inline constexpr const char* kSourcePam2023TtlViolations = "https://doi.org/10.1007/978-3-031-28486-1_9";
+inline constexpr const char* kSourceUnboundConf = "NLnetLabs/unbound:doc/example.conf.in@release-1.26.0";
+inline constexpr const char* kSourceUnboundRotation =
+    "NLnetLabs/unbound:util/data/msgencode.c@release-1.26.0 (reply_info_encode: offset = query id + time)";
+inline constexpr const char* kSourceBindDefaults = "isc-projects/bind9:bin/named/config.c@v9.20.27";
+inline constexpr const char* kSourceSystemdResolvedCache =
+    "systemd/systemd:src/resolve/resolved-dns-cache.c (CACHE_TTL_MAX_USEC, CACHE_STALE_TTL_MAX_USEC)";
+inline constexpr const char* kSourcePam2023TtlViolations =
+    "Bhowmick et al., TTL Violation of DNS Resolvers in the Wild, PAM 2023, https://doi.org/10.1007/978-3-031-28486-1_23";
 
 // Clients.
-inline constexpr const char* kSourceFortioTimeout = "fortio/fortio:fhttp/http_opts.go@v1.63.0 (HTTPReqTimeOutDefaultValue 3 s)";
-inline constexpr const char* kSourceGoDialPartialDeadline = "golang/go:src/net/dial.go@go1.21.0 (partialDeadline, saneMinimum 2 s)";
-inline constexpr const char* kSourceClientPresets =
-    "fortio: fortio/fortio:dnsmethod.go@v1.63.0; go: golang/go:src/net/dial.go@go1.21.0; java: "
-    "https://docs.oracle.com/en/java/javase/17/docs/api/java.base/java/net/doc-files/net-properties.html; "
-    "chrome: chromium/chromium:net/dns/host_cache.cc; curl: https://curl.se/libcurl/c/CURLOPT_DNS_CACHE_TIMEOUT.html; "
-    "envoy-strict-dns: https://www.envoyproxy.io/docs/envoy/v1.28.0/api-v3/config/cluster/v3/cluster.proto; "
-    "nginx: https://nginx.org/en/docs/http/ngx_http_proxy_module.html";
+inline constexpr const char* kSourceFortioTimeout =
+    "fortio/fortio:fhttp/http_client.go@v1.75.2 (HTTPReqTimeOutDefaultValue 3 s, for the connect and again for the reply)";
+inline constexpr const char* kSourceFortioDnsMethods = "fortio/fortio:fnet/network.go@v1.75.2 (ResolveByProto)";
+inline constexpr const char* kSourceGoPartialDeadline =
+    "golang/go:src/net/dial.go (partialDeadline, saneMinimum 2 s)";
 
 // Load balancers and Kubernetes Services.
-inline constexpr const char* kSourceAlibabaClbHealthCheck =
-    "https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/configure-health-checks";
-inline constexpr const char* kSourceK8sTrafficPolicy =
-    "https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy";
+inline constexpr const char* kSourceAlibabaClbAnnotations =
+    "kubernetes/cloud-provider-alibaba-cloud:docs/usage.md@v2.14.0 (health-check annotations)";
+inline constexpr const char* kSourceKubeProxyReject =
+    "kubernetes/kubernetes:pkg/proxy/iptables/proxier.go (syncProxyRules: REJECT with no endpoints, DROP with no "
+    "local endpoints)";
 
-// Envoy and ASM rate limits.
+// Envoy, Istio and ASM.
 inline constexpr const char* kSourceEnvoyLocalRateLimit =
-    "https://www.envoyproxy.io/docs/envoy/v1.28.0/configuration/http/http_filters/local_rate_limit_filter";
-inline constexpr const char* kSourceEnvoyTokenBucketRefill =
-    "envoyproxy/envoy:source/common/common/token_bucket_impl.cc@v1.31.0";
-inline constexpr const char* kSourceAsmLocalRateLimiter =
-    "https://www.alibabacloud.com/help/en/asm/user-guide/configure-local-throttling-on-an-ingress-gateway";
-
-// Kubernetes and Istio.
-inline constexpr const char* kSourceK8sHpaBehavior =
-    "kubernetes/kubernetes:pkg/apis/autoscaling/v2/defaults.go@v1.28.0";
-inline constexpr const char* kSourceK8sControllerManager =
-    "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/";
-inline constexpr const char* kSourceMetricsServerManifest =
-    "kubernetes-sigs/metrics-server:manifests/base/deployment.yaml@v0.6.4 (--metric-resolution=15s)";
-inline constexpr const char* kSourceIstioGatewayChart = "istio/istio:manifests/charts/gateway/values.yaml@1.20.0";
+    "envoyproxy/envoy:source/extensions/filters/common/local_ratelimit/local_ratelimit_impl.cc (fill timer >= 50ms)";
+inline constexpr const char* kSourceEnvoyRefill1_31 =
+    "envoyproxy/envoy:changelogs/1.31.0.yaml (local_ratelimit: non-timer based token bucket)";
+inline constexpr const char* kSourceEnvoyLocalRateLimitDocs =
+    "envoyproxy/envoy:docs/root/configuration/http/http_filters/local_rate_limit_filter.rst";
 inline constexpr const char* kSourceEnvoyCircuitBreakers =
-    "https://www.envoyproxy.io/docs/envoy/v1.28.0/api-v3/config/cluster/v3/circuit_breaker.proto";
-inline constexpr const char* kSourceIstioBookinfo = "istio/istio:samples/bookinfo/platform/kube/bookinfo.yaml@1.20.0";
+    "https://www.envoyproxy.io/docs/envoy/v1.18.2/api-v3/config/cluster/v3/circuit_breaker.proto";
+inline constexpr const char* kSourceIstioCircuitBreakers =
+    "istio/istio:pilot/pkg/networking/core/cluster_traffic_policy.go@1.30.3 (getDefaultCircuitBreakerThresholds)";
+inline constexpr const char* kSourceIstioGatewayChart = "istio/istio:manifests/charts/gateway/values.yaml@1.30.3";
+inline constexpr const char* kSourceIstioConcurrency =
+    "istio/istio:pilot/cmd/pilot-agent/config/config.go@1.30.3 (Envoy concurrency = CPU limit, 2000m in the chart)";
+inline constexpr const char* kSourceIstioBookinfo = "istio/istio:samples/bookinfo/platform/kube/bookinfo.yaml@1.30.3";
+inline constexpr const char* kSourceIstioConnectTimeout =
+    "istio/istio:pkg/config/mesh/mesh.go@1.30.3 (DefaultMeshConfig ConnectTimeout 10 s)";
 
-// fortio.
-inline constexpr const char* kSourceFortioFlags = "fortio/fortio:README.md@v1.63.0 (fortio load flags)";
-inline constexpr const char* kSourceFortioPeriodic = "fortio/fortio:periodic/periodic.go@v1.63.0";
+// Kubernetes HPA and metrics-server.
+inline constexpr const char* kSourceK8sHpaBehavior = "kubernetes/kubernetes:pkg/apis/autoscaling/v2/defaults.go";
+inline constexpr const char* kSourceK8sHpaControllerDefaults =
+    "kubernetes/kubernetes:pkg/controller/podautoscaler/config/v1alpha1/defaults.go "
+    "(RecommendedDefaultHPAControllerConfiguration)";
+inline constexpr const char* kSourceK8sHpaLegacy =
+    "kubernetes/kubernetes:pkg/controller/podautoscaler/horizontal.go (scaleUpLimitFactor 2, scaleUpLimitMinimum 4)";
+inline constexpr const char* kSourceMetricsServerManifest =
+    "kubernetes-sigs/metrics-server:manifests/base/deployment.yaml@v0.9.0 (--metric-resolution=15s)";
+
+// fortio's load.
+inline constexpr const char* kSourceFortioRunner = "fortio/fortio:periodic/periodic.go@v1.75.2 (DefaultRunnerOptions)";
+inline constexpr const char* kSourceFortioFlags = "fortio/fortio:cli/fortio_main.go@v1.75.2";
+
+inline constexpr const char* kSourcePrometheusFor = "https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/";
 
 }  // namespace drsim

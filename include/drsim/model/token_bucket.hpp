@@ -112,18 +112,19 @@ inline const FieldTable& fields_of<RateLimitSpec>() {
     t.add("quota", &P::quota).range(1, 1e9).in_unit("tokens")
         .means("tokens per fill interval (ASM's quota)").source_is(kSourceSeedDrill);
     t.add("max_tokens", &P::max_tokens).range(1, 1e9).in_unit("tokens")
-        .means("the bucket's size; ASM maps quota to both max_tokens and tokens_per_fill (inferred, undocumented)")
-        .default_is("the quota").source_is(kSourceAsmLocalRateLimiter);
+        .means("the bucket's size; ASM maps quota to both max_tokens and tokens_per_fill (inferred: ASM does not "
+               "document it)")
+        .default_is("the quota").source_is("assumption");
     t.add("refill", &P::refill)
         .means("timer: +quota at every fill tick (Envoy < 1.31); continuous: lazy refill at quota / fill_interval "
                "(Envoy >= 1.31)")
-        .source_is(kSourceEnvoyTokenBucketRefill);
+        .source_is(kSourceEnvoyRefill1_31);
     t.add("per_downstream_connection", &P::per_downstream_connection)
         .means("one bucket per downstream connection instead of per pod (not wired in: true switches the limiter off)")
-        .source_is(kSourceEnvoyLocalRateLimit);
+        .source_is(kSourceEnvoyLocalRateLimitDocs);
     t.add("port", &P::port).range(1, 65535).means("the gateway port the limit applies to (not modelled)")
         .source_is(kSourceSeedDrill);
-    t.add("route", &P::route).means("the route the limit applies to (not modelled)");
+    t.add("route", &P::route).means("the route the limit applies to (not modelled)").source_is(kSourceSeedDrill);
   });
   return table;
 }

@@ -40,7 +40,8 @@ inline const FieldTable& fields_of<RegionSpec>() {
                 "retention {gateway.cluster_local?on|off}, connect timeout {gateway.app.connect_timeout}",
                 "gateway.app");
     t.add("name", &P::name).must().means("the region's name, unique among regions and sites");
-    t.add("cluster", &P::cluster).means("its cluster's name, unique").default_is("\"<region name>-cluster\"");
+    t.add("cluster", &P::cluster).means("its cluster's name, unique").default_is("\"<region name>-cluster\"")
+        .source_is("drsim convention");
     t.object("gateway", &P::gateway);
     t.custom("links", FieldKind::reference, "an object of RTTs by region or site name, e.g. {\"region-1\": \"2ms\"}")
         .means("two-way links; RTTs between nodes are shortest paths over links that are up")
@@ -61,7 +62,7 @@ inline const FieldTable& fields_of<SiteSpec>() {
     using P = SiteSpec;
     t.means("A place clients or probes sit, or a transit point; client and probe sites are path ends only");
     t.add("name", &P::name).must().means("the site's name, unique among regions and sites");
-    t.add("kind", &P::kind).means("client, probe or transit (region is for regions only)");
+    t.add("kind", &P::kind).means("client, probe or transit (region is for regions only)").source_is("drsim convention");
     t.custom("links", FieldKind::reference, "an object of RTTs by region or site name, e.g. {\"region-1\": \"2ms\"}")
         .must().means("two-way links to regions or sites");
   });
@@ -89,13 +90,14 @@ inline const FieldTable& fields_of<ModelFile>() {
   static const FieldTable table = FieldTable::build<ModelFile>("model", [](auto& t) {
     using P = ModelFile;
     t.means("A drsim model file");
-    t.add("name", &P::name).means("shown in results");
-    t.add("description", &P::description).means("read and ignored");
+    t.add("name", &P::name).means("shown in results").source_is("drsim convention");
+    t.add("description", &P::description).means("read and ignored").source_is("drsim convention");
     t.custom("notes", FieldKind::custom, "a string or an array of strings")
         .means("copied into the result's notes").default_is("none");
     t.add("duration", &P::duration).in_unit("s").means("the run's horizon")
-        .default_is("0s: the end of the last load generator + 60 s");
-    t.add("log_events", &P::log_events).means("event log (events.csv) of replication 0; other replications never log");
+        .default_is("0s: the end of the last load generator + 60 s").source_is("assumption");
+    t.add("log_events", &P::log_events).means("event log (events.csv) of replication 0; other replications never log")
+        .source_is("drsim convention");
     t.objects("regions", &P::regions, true).must();
     t.objects("sites", &P::sites, true);
     t.object("gtm", &P::gtm).must();
