@@ -60,14 +60,17 @@ void bind_values(py::module_& m) {
                       }));
 
   py::class_<ParamValue>(m, "ParamValue")
-      .def(py::init(&parse_param_value), py::arg("text"))
+      .def(py::init(&parse_param_value), py::arg("path"), py::arg("text"))
       .def_readonly("text", &ParamValue::text)
       .def_readonly("numeric", &ParamValue::numeric)
       .def_readonly("kind", &ParamValue::kind)
       .def("__repr__", [](const ParamValue& v) { return "<ParamValue " + v.text + ">"; })
-      .def(py::pickle([](const ParamValue& v) { return py::make_tuple(v.text); },
-                      [](const py::tuple& t) { return parse_param_value(t[0].cast<std::string>()); }));
-  m.def("parse_param_value", &parse_param_value, py::arg("text"));
+      .def(py::pickle([](const ParamValue& v) { return py::make_tuple(static_cast<int>(v.kind), v.text); },
+                      [](const py::tuple& t) {
+                        return make_param_value(static_cast<ParamKind>(t[0].cast<int>()), t[1].cast<std::string>());
+                      }));
+  m.def("parse_param_value", &parse_param_value, py::arg("path"), py::arg("text"));
+  m.def("param_kind", &param_kind, py::arg("path"));
 
   py::class_<Setting>(m, "Setting")
       .def(py::init([](std::string path, std::string value) { return Setting{std::move(path), std::move(value)}; }),

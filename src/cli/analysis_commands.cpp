@@ -304,8 +304,8 @@ int sensitivity_command(const std::vector<std::string>& args) {
         for (const auto& p : split_list(value())) spec.params.push_back(parse_sensitivity_param(p));
       } else if (a == "--figure") spec.figure = value();
       else if (a == "--step") {
-        const ParamValue v = parse_param_value(value());
-        if ((v.kind != ParamKind::number && v.kind != ParamKind::integer) || !(v.numeric > 0 && v.numeric < 1))
+        const ParamValue v = make_param_value(ParamKind::number, value());
+        if (!(v.numeric > 0 && v.numeric < 1))
           throw BadArguments("--step expects a number between 0 and 1, found \"" + v.text + "\"");
         spec.step = v.numeric;
       } else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);

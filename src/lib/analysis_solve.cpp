@@ -43,15 +43,15 @@ nlohmann::json value_json(const ParamValue& v) {
 /// A value of the parameter at numeric position x (seconds for durations).
 ParamValue value_at(ParamKind kind, double x) {
   switch (kind) {
-    case ParamKind::integer: return parse_param_value(std::to_string(std::llround(x)));
+    case ParamKind::integer: return make_param_value(kind, std::to_string(std::llround(x)));
     case ParamKind::duration: {
       const auto ns = static_cast<std::int64_t>(std::llround(x * 1e9));
-      return parse_param_value(to_string(Duration::nanoseconds(ns)));
+      return make_param_value(kind, to_string(Duration::nanoseconds(ns)));
     }
     default: {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.10g", x);
-      return parse_param_value(buf);
+      return make_param_value(ParamKind::number, buf);
     }
   }
 }
@@ -79,8 +79,8 @@ Target Target::parse(const std::string& text) {
   t.figure = trim(text.substr(0, at));
   t.op = at_most ? Op::at_most : Op::at_least;
   const std::string bound = trim(text.substr(at + 2));
-  const ParamValue v = parse_param_value(bound);
-  if (t.figure.empty() || (v.kind != ParamKind::integer && v.kind != ParamKind::number))
+  const ParamValue v = make_param_value(ParamKind::number, bound);
+  if (t.figure.empty() || std::isnan(v.numeric))
     throw std::invalid_argument("a target is FIGURE<=X or FIGURE>=X with X a number (e.g. \"failed_pct<=1\"), found \"" +
                                 text + "\"");
   t.bound = v.numeric;
@@ -133,8 +133,8 @@ const char* status_name(SolveResult::Status s) {
 
 SolveResult solve(const Scenario& base, const SolveSpec& spec, const SweepOptions& options) {
   const ParamKind kind = range_kind(spec.range);
-  const ParamValue lo = value_at(kind, parse_param_value(spec.range.lo).numeric);
-  const ParamValue hi = value_at(kind, parse_param_value(spec.range.hi).numeric);
+  const ParamValue lo = value_at(kind, make_param_value(kind, spec.range.lo).numeric);
+  const ParamValue hi = value_at(kind, make_param_value(kind, spec.range.hi).numeric);
   if (spec.target.figure.empty()) throw std::invalid_argument("solve needs a target (FIGURE<=X or FIGURE>=X)");
 
   double resolution = 0;
@@ -142,10 +142,9 @@ SolveResult solve(const Scenario& base, const SolveSpec& spec, const SweepOption
     resolution = kind == ParamKind::integer ? 1.0 : (hi.numeric - lo.numeric) / 100.0;
     if (kind == ParamKind::duration) resolution = std::max(resolution, 1e-3);
   } else {
-    const ParamValue r = parse_param_value(spec.resolution);
-    const bool ok = kind == ParamKind::duration ? (r.kind == ParamKind::duration || r.text == "0")
-                                                : (r.kind == ParamKind::integer || r.kind == ParamKind::number);
-    if (!ok || !(r.numeric > 0))
+    const ParamValue r =
+        make_param_value(kind == ParamKind::duration ? ParamKind::duration : ParamKind::number, spec.resolution);
+    if (!(r.numeric > 0))
       throw std::invalid_argument("resolution \"" + spec.resolution + "\" must be a positive " +
                                   (kind == ParamKind::duration ? "duration" : "number"));
     resolution = kind == ParamKind::integer ? std::max(1.0, std::floor(r.numeric)) : r.numeric;
@@ -338,8 +337,8 @@ SensitivityResult sensitivity(const Scenario& base, const SensitivitySpec& spec,
         throw std::invalid_argument(p.path + " has no value in the model file; give its base as " + p.path + "=VALUE");
       text = *v;
     }
-    e.base = parse_param_value(text);
-    if (e.base.kind == ParamKind::text)
+    e.base = parse_param_value(p.path, text);
+    if (e.base.kind == ParamKind::text || std::isnan(e.base.numeric))
       throw std::invalid_argument(p.path + "=" + text + " is not a number or a duration, so it has no elasticity");
     base_settings.push_back({p.path, e.base.text});
     entries.push_back(std::move(e));

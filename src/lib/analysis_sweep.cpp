@@ -18,6 +18,7 @@
 
 #include "drsim/core/random.hpp"
 #include "drsim/model/failover_model.hpp"
+#include "drsim/scenario/reference.hpp"
 #include "drsim/run.hpp"
 
 namespace drsim {
@@ -60,43 +61,60 @@ std::string format_sample(double v) {
 
 }  // namespace
 
-ParamValue parse_param_value(const std::string& text) {
+ParamKind param_kind(const std::string& path) {
+  const Field* f = field_at(path);
+  if (!f) return ParamKind::text;
+  switch (f->kind) {
+    case FieldKind::integer: return ParamKind::integer;
+    case FieldKind::number:
+    case FieldKind::share: return ParamKind::number;
+    case FieldKind::duration: return ParamKind::duration;
+    default: return ParamKind::text;
+  }
+}
+
+ParamValue make_param_value(ParamKind kind, const std::string& text) {
   ParamValue v;
   v.text = text;
+  v.kind = kind;
   double x = 0;
-  if (is_integer_text(text) && read_number(text, x)) {
-    v.kind = ParamKind::integer;
-    v.numeric = x;
-    return v;
-  }
-  if (read_number(text, x)) {
-    v.kind = ParamKind::number;
-    v.numeric = x;
-    return v;
-  }
-  try {
-    // ns / 1e9 rather than ns x 1e-9: whole seconds stay whole (60, not 60.00000000000001).
-    v.numeric = static_cast<double>(parse_duration(text).ns()) / 1e9;
-    v.kind = ParamKind::duration;
-  } catch (const TimeError&) {
-    v.kind = ParamKind::text;
+  switch (kind) {
+    case ParamKind::integer:
+      if (is_integer_text(text) && read_number(text, x)) v.numeric = x;
+      break;
+    case ParamKind::number:
+      if (read_number(text, x)) v.numeric = x;
+      break;
+    case ParamKind::duration:
+      try {
+        // ns / 1e9 rather than ns x 1e-9: whole seconds stay whole (60, not 60.00000000000001).
+        v.numeric = static_cast<double>(parse_duration(text).ns()) / 1e9;
+      } catch (const TimeError&) {
+      }
+      break;
+    case ParamKind::text: break;
   }
   return v;
 }
 
+ParamValue parse_param_value(const std::string& path, const std::string& text) {
+  return make_param_value(param_kind(path), text);
+}
+
 ParamKind range_kind(const ParamRange& r) {
-  const ParamValue lo = parse_param_value(r.lo), hi = parse_param_value(r.hi);
   auto fail = [&](const std::string& why) -> std::invalid_argument {
     return std::invalid_argument("range " + r.path + "=" + r.lo + ".." + r.hi + ": " + why);
   };
-  auto is_duration = [](const ParamValue& v) { return v.kind == ParamKind::duration || v.text == "0"; };
-  ParamKind kind;
-  if (lo.kind == ParamKind::integer && hi.kind == ParamKind::integer) kind = ParamKind::integer;
-  else if ((lo.kind == ParamKind::integer || lo.kind == ParamKind::number) &&
-           (hi.kind == ParamKind::integer || hi.kind == ParamKind::number))
-    kind = ParamKind::number;
-  else if (is_duration(lo) && is_duration(hi)) kind = ParamKind::duration;
-  else throw fail("both ends must be numbers or both durations (\"10s\", \"2m\")");
+  const Field* field = field_at(r.path);
+  if (!field) throw fail("no field " + r.path + " in the model reference (`drsim explain` lists them)");
+  const ParamKind kind = param_kind(r.path);
+  const char* what = kind == ParamKind::integer ? "whole numbers" : kind == ParamKind::number ? "numbers" : "durations";
+  if (kind == ParamKind::text)
+    throw fail(r.path + " is " + kind_text(*field) + ", not an integer, number or duration, so it has no range");
+  const ParamValue lo = make_param_value(kind, r.lo), hi = make_param_value(kind, r.hi);
+  if (std::isnan(lo.numeric) || std::isnan(hi.numeric))
+    throw fail(std::string("both ends must be ") + what + (kind == ParamKind::duration ? " (\"10s\", \"2m\")" : "") +
+               ", as " + r.path + " is a " + std::string(name_of(field->kind)));
   if (!(lo.numeric <= hi.numeric)) throw fail("the low end is above the high end");
   return kind;
 }
@@ -184,7 +202,7 @@ std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
   for (std::size_t d = 0; d < dims; ++d) {
     const ParamRange& r = spec.ranges[d];
     const ParamKind kind = range_kind(r);
-    const double lo = parse_param_value(r.lo).numeric, hi = parse_param_value(r.hi).numeric;
+    const double lo = make_param_value(kind, r.lo).numeric, hi = make_param_value(kind, r.hi).numeric;
     for (std::size_t i = 0; i < n; ++i) {
       std::string text;
       switch (kind) {
@@ -333,7 +351,7 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
   for (std::size_t p = 0; p < points.size(); ++p) {
     PointResult pr;
     pr.settings = points[p].settings;
-    for (const auto& s : pr.settings) pr.values.push_back(parse_param_value(s.value));
+    for (const auto& s : pr.settings) pr.values.push_back(parse_param_value(s.path, s.value));
     std::map<std::string, RunningStats> stats;
     for (const auto& f : figures[p])
       for (const auto& [name, v] : f) stats[name].add(v);

@@ -152,20 +152,6 @@ class ModelReader {
       for (std::size_t i = 0; i < v.size(); ++i)
         as<GtmParams>(obj).probe_sites.push_back(site_of_kind(v[i], at(path, i), SiteKind::probe));
     };
-    h["gtm.health_check/rule"] = [this](const json& v, const std::string& path, void* obj) {
-      const bool failing = v.is_object() && v.contains("failing_share_above");
-      const bool healthy = v.is_object() && v.contains("healthy_share_above");
-      if (!v.is_object() || v.size() != 1 || failing == healthy)
-        ctx_.fail(path, "exactly one of {\"failing_share_above\": x} (Alibaba) or {\"healthy_share_above\": x} (Route 53)",
-                  describe(v));
-      auto& rule = as<GtmParams>(obj).rule;
-      rule.kind = failing ? HealthRule::Kind::failing_share_above : HealthRule::Kind::healthy_share_above;
-      Field share;
-      share.kind = FieldKind::share;
-      share.range(0, 1);
-      const std::string key = failing ? "failing_share_above" : "healthy_share_above";
-      rule.threshold = std::get<double>(read_value(ctx_, share, v[key], join(path, key)));
-    };
     h["gtm.health_check/phases"] = [this](const json& v, const std::string& path, void* obj) {
       if (!v.is_array()) ctx_.fail(path, "an array of durations", describe(v));
       for (std::size_t i = 0; i < v.size(); ++i) as<GtmParams>(obj).phases.push_back(read_duration(ctx_, v[i], at(path, i)));
@@ -420,7 +406,12 @@ class ModelReader {
   void check_gtm() {
     GtmParams& p = file_.gtm;
     const json& gtm = doc_["gtm"];
-    if (gtm.contains("health_check") && !gtm["health_check"].contains("recovery")) p.recovery = p.failures;
+    const json& hc = gtm.contains("health_check") ? gtm["health_check"] : json::object();
+    if (gtm.contains("health_check") && !hc.contains("recovery")) p.recovery = p.failures;
+    if (hc.contains("rule") && hc["rule"].size() != 1)
+      ctx_.fail("gtm.health_check.rule",
+                "exactly one of {\"failing_share_above\": x} (Alibaba) or {\"healthy_share_above\": x} (Route 53)",
+                describe(hc["rule"]));
     if (p.probe_sites.empty()) {
       // No probe sites named: every probe site in the model probes.
       for (std::size_t n = file_.regions.size(); n < file_.regions.size() + file_.sites.size(); ++n)

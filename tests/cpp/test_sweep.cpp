@@ -38,18 +38,33 @@ std::string value_of(const SweepPoint& p, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("Parameter values read as integers, numbers, durations or text", "[sweep]") {
-  CHECK(parse_param_value("3").kind == ParamKind::integer);
-  CHECK(parse_param_value("3").numeric == 3);
-  CHECK(parse_param_value("-2").kind == ParamKind::integer);
-  CHECK(parse_param_value("0.25").kind == ParamKind::number);
-  CHECK(parse_param_value("1e3").numeric == 1000);
-  CHECK(parse_param_value("1m30s").kind == ParamKind::duration);
-  CHECK(parse_param_value("1m30s").numeric == 90);  // seconds
-  CHECK(parse_param_value("250ms").numeric == Approx(0.25));
-  CHECK(parse_param_value("fortio-first").kind == ParamKind::text);
-  CHECK(std::isnan(parse_param_value("fortio-first").numeric));
-  CHECK(parse_param_value("inf").kind == ParamKind::text);  // not a plain decimal
+TEST_CASE("A parameter value takes its kind from the model reference, not from its text", "[sweep]") {
+  CHECK(parse_param_value("gtm.health_check.failures", "3").kind == ParamKind::integer);
+  CHECK(parse_param_value("gtm.health_check.failures", "3").numeric == 3);
+  // qps is a number even when written as a whole one.
+  CHECK(parse_param_value("clients.fortio.load.qps", "100").kind == ParamKind::number);
+  CHECK(parse_param_value("clients.fortio.load.qps", "1e3").numeric == 1000);
+  CHECK(parse_param_value("gtm.ttl", "1m30s").kind == ParamKind::duration);
+  CHECK(parse_param_value("gtm.ttl", "1m30s").numeric == 90);  // seconds
+  CHECK(parse_param_value("gtm.ttl", "250ms").numeric == Approx(0.25));
+  CHECK(parse_param_value("gtm.ttl", "0").numeric == 0);
+  // Not of the field's kind: no numeric reading (Scenario::set says why).
+  CHECK(std::isnan(parse_param_value("gtm.ttl", "60").numeric));
+  CHECK(std::isnan(parse_param_value("gtm.health_check.failures", "2.5").numeric));
+  CHECK(parse_param_value("clients.fortio.profile", "fortio-first").kind == ParamKind::text);
+  CHECK(std::isnan(parse_param_value("clients.fortio.profile", "fortio-first").numeric));
+  CHECK(std::isnan(parse_param_value("regions.region-1.gateway.hpa.tolerance", "inf").numeric));  // not a plain decimal
+  CHECK(param_kind("no.such.path") == ParamKind::text);
+}
+
+TEST_CASE("A range's kind is its parameter's", "[sweep]") {
+  CHECK(range_kind({"gtm.health_check.failures", "1", "3"}) == ParamKind::integer);
+  CHECK(range_kind({"clients.fortio.load.qps", "50", "150"}) == ParamKind::number);
+  CHECK(range_kind({"gtm.ttl", "0", "2m"}) == ParamKind::duration);
+  CHECK_THROWS_WITH(range_kind({"gtm.ttl", "10", "60"}), Catch::Contains("durations"));
+  CHECK_THROWS_WITH(range_kind({"gtm.health_check.failures", "1", "2.5"}), Catch::Contains("whole numbers"));
+  CHECK_THROWS_WITH(range_kind({"gtm.policy", "a", "b"}), Catch::Contains("has no range"));
+  CHECK_THROWS_WITH(range_kind({"gtm.tll", "1s", "2s"}), Catch::Contains("no field gtm.tll"));
 }
 
 TEST_CASE("Grid and range arguments are PATH=V1,V2 and PATH=LO..HI", "[sweep]") {
@@ -93,8 +108,9 @@ TEST_CASE("Grid points are the cartesian product, first axis slowest", "[sweep]"
 }
 
 TEST_CASE("Latin hypercube samples use every stratum of every range once", "[sweep]") {
+  const std::string kShare = "regions.region-1.gateway.rejected_cpu_share";
   SweepSpec spec;
-  spec.ranges = {{"gtm.health_check.failures", "1", "5"}, {"gtm.ttl", "0s", "100s"}, {"x", "0", "1.0"}};
+  spec.ranges = {{"gtm.health_check.failures", "1", "5"}, {"gtm.ttl", "0s", "100s"}, {kShare, "0", "1.0"}};
   spec.samples = 5;
   const auto points = sweep_points(spec);
   REQUIRE(points.size() == 5);
@@ -104,11 +120,11 @@ TEST_CASE("Latin hypercube samples use every stratum of every range once", "[swe
   std::set<int> ttl_strata, x_strata;
   for (const auto& p : points) {
     failures.insert(value_of(p, "gtm.health_check.failures"));
-    const double ttl = parse_param_value(value_of(p, "gtm.ttl")).numeric;
+    const double ttl = parse_param_value("gtm.ttl", value_of(p, "gtm.ttl")).numeric;
     CHECK(ttl >= 0);
     CHECK(ttl <= 100);
     ttl_strata.insert(static_cast<int>(ttl / 20));
-    x_strata.insert(static_cast<int>(parse_param_value(value_of(p, "x")).numeric * 5));
+    x_strata.insert(static_cast<int>(parse_param_value(kShare, value_of(p, kShare)).numeric * 5));
   }
   CHECK(failures == std::set<std::string>{"1", "2", "3", "4", "5"});
   CHECK(ttl_strata.size() == 5);
@@ -131,7 +147,7 @@ TEST_CASE("Latin hypercube samples use every stratum of every range once", "[swe
     spec.method = SampleMethod::random;
     spec.samples = 50;
     for (const auto& p : sweep_points(spec)) {
-      const double f = parse_param_value(value_of(p, "gtm.health_check.failures")).numeric;
+      const double f = parse_param_value("gtm.health_check.failures", value_of(p, "gtm.health_check.failures")).numeric;
       CHECK(f >= 1);
       CHECK(f <= 5);
       CHECK(f == std::floor(f));

@@ -137,7 +137,7 @@ def test_sweep_points_are_the_cli_samples_and_typed_in_the_table(drill: drsim.Sc
     ranges = {"gtm.ttl": ("10s", "120s"), "gtm.health_check.failures": (1, 5)}
     a = sweep_module.sweep_points(ranges=ranges, samples=8, seed=4)
     assert a == sweep_module.sweep_points(ranges=ranges, samples=8, seed=4)
-    seconds = sorted(native.parse_param_value(p["gtm.ttl"]).numeric for p in a)
+    seconds = sorted(native.parse_param_value("gtm.ttl", p["gtm.ttl"]).numeric for p in a)
     # Latin hypercube: one sample in each eighth of 10 s .. 120 s.
     assert [int((s - 10) / 110 * 8) for s in seconds] == list(range(8))
     frame = drsim.sweep(drill, ranges=ranges, samples=8, seed=4, replications=1, figures=["failed_pct"])

@@ -30,8 +30,9 @@
 
 namespace drsim {
 
-/// How a parameter's value text reads: "3" integer, "0.5" number, "30s"
-/// duration, anything else text (a preset name, a JSON literal).
+/// How a parameter's value reads, from the kind the model reference gives
+/// its path: a whole number, a number, a duration, or text (a name, a
+/// choice, a JSON value).
 enum class ParamKind : std::uint8_t { integer, number, duration, text };
 
 /// One value of a parameter: the text handed to Scenario::set and its
@@ -42,9 +43,16 @@ struct ParamValue {
   ParamKind kind = ParamKind::text;
 };
 
-/// Reads a value's kind: integer before number before duration ("0" is an
-/// integer; "0s" a duration).
-ParamValue parse_param_value(const std::string& text);
+/// The kind of the field at an override path (drsim::field_at); text for a
+/// path the model reference does not know.
+ParamKind param_kind(const std::string& path);
+
+/// `text` read as a value of the field at `path` (its numeric reading is NaN
+/// when the text is not of the field's kind; Scenario::set then says why).
+ParamValue parse_param_value(const std::string& path, const std::string& text);
+
+/// `text` read as a value of a known kind.
+ParamValue make_param_value(ParamKind kind, const std::string& text);
 
 /// One override of a point: Scenario::set(path, value).
 struct Setting {
@@ -58,16 +66,16 @@ struct GridAxis {
   std::vector<std::string> values{};
 };
 
-/// A range to sample or solve over: both ends integers, numbers or
-/// durations ("1".."5", "0.2".."0.8", "10s".."2m").
+/// A range to sample or solve over, of a parameter whose kind is integer,
+/// number or duration ("1".."5", "0.2".."0.8", "10s".."2m").
 struct ParamRange {
   std::string path{};
   std::string lo{}, hi{};
 };
 
-/// The common kind of a range's ends (an integer end next to a number reads
-/// as a number; "0" next to a duration as "0s"). Throws std::invalid_argument
-/// when the ends do not agree or lo > hi.
+/// The kind of a range's parameter. Throws std::invalid_argument when the
+/// parameter is not an integer, number or duration, an end is not a value of
+/// that kind, or lo > hi.
 ParamKind range_kind(const ParamRange& r);
 
 /// "path=lo..hi" -> ParamRange; "path=v1,v2,v3" -> GridAxis. Throw

@@ -156,12 +156,27 @@ inline const FieldTable& fields_of<GtmParams>() {
                [](const P& p) { return p.probe_sites.size(); })
           .means("the probe nodes, one per probe site").default_is("every site of kind probe")
           .source_is("drsim convention");
-      h.custom("rule", FieldKind::custom,
-               "{\"failing_share_above\": x} (Alibaba) or {\"healthy_share_above\": x} (Route 53), x a share")
-          .means("how the nodes' verdicts make a judgement: unhealthy when the failing share exceeds x (1.0: every "
-                 "node fails), or healthy while the healthy share exceeds x (Route 53: 0.18); 0.5 is drsim's choice")
-          .default_is("failing_share_above 0.5")
-          .source_is(std::string(kSourceAlibabaGtmHealthCheck) + "; " + kSourceRoute53Health);
+      h.group("rule", "How the nodes' verdicts make a judgement: exactly one of the two rules", [](auto& r) {
+        // One HealthRule seen as two exclusive fields, each present when the rule is of its kind.
+        auto rule_field = [&r](const char* key, HealthRule::Kind kind) -> Field& {
+          return r.value(
+              key, FieldKind::share,
+              [kind](const P& p) -> FieldValue {
+                return p.rule.kind == kind ? FieldValue{p.rule.threshold} : FieldValue{};
+              },
+              [kind](P& p, const FieldValue& v) {
+                p.rule.kind = kind;
+                p.rule.threshold = std::get<double>(v);
+              });
+        };
+        rule_field("failing_share_above", HealthRule::Kind::failing_share_above).range(0, 1)
+            .means("Alibaba: unhealthy when the share of failing nodes exceeds this (20/50/80/100 %; 1.0: every node "
+                   "fails); 0.5 is drsim's choice")
+            .source_is(kSourceAlibabaGtmHealthCheck);
+        rule_field("healthy_share_above", HealthRule::Kind::healthy_share_above).range(0, 1)
+            .means("Route 53: healthy while the share of healthy checkers exceeds this (0.18)")
+            .default_is("none").source_is(kSourceRoute53Health);
+      });
       h.custom("phases", FieldKind::custom, "an array of durations, one per node")
           .means("when in the interval each node probes; nodes past the end of the array draw U(0, interval)")
           .default_is("drawn U(0, interval) per node and run")
