@@ -27,6 +27,7 @@
 #include "drsim/core/stats.hpp"
 #include "drsim/model/sources.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/metrics.hpp"
 
 namespace drsim {
 
@@ -164,6 +165,42 @@ inline const FieldTable& fields_of<AlertSpec>() {
         .source_is(kSourcePrometheusFor);
   });
   return table;
+}
+
+/// One region's per-second values of an alert's metric, from a run's series.
+inline std::vector<double> alert_metric_values(const RunMetrics& m, std::size_t region, AlertMetric metric) {
+  std::vector<double> values(m.seconds(), 0.0);
+  for (std::size_t s = 0; s < values.size(); ++s) {
+    const SeriesCell& c = m.at(s, region);
+    switch (metric) {
+      case AlertMetric::throttled_rate: values[s] = c.by_cause[static_cast<std::size_t>(Cause::http_429)]; break;
+      case AlertMetric::error_rate: values[s] = c.sent - c.by_cause[0]; break;
+      case AlertMetric::failed_share: values[s] = c.sent ? static_cast<double>(c.sent - c.by_cause[0]) / c.sent : 0.0; break;
+      case AlertMetric::cpu_utilization: {
+        const auto& cap = m.capacity(region).samples;
+        values[s] = s < cap.size() ? cap[s].cpu_utilization_pct : 0.0;
+        break;
+      }
+      case AlertMetric::p99_latency_s: {
+        const auto* h = m.latency_at(s, region);
+        values[s] = h && h->count() ? static_cast<double>(h->quantile_ns(0.99)) * 1e-9 : std::nan("");
+        break;
+      }
+    }
+  }
+  return values;
+}
+
+/// Evaluates every alert over a finished run: its firings go into the
+/// metrics and the event log.
+inline void evaluate_alerts(const std::vector<AlertSpec>& alerts, RunMetrics& m) {
+  for (const auto& a : alerts) {
+    for (const auto& e : evaluate_alert(a.rule, alert_metric_values(m, a.region, a.metric), Duration::seconds(1))) {
+      m.alerts.push_back({a.name, e.fired_at, e.resolved() ? std::optional<TimePoint>(e.resolved_at) : std::nullopt});
+      m.log().add(e.fired_at, "alert/" + a.name, "alert_firing", "since " + to_string(e.active_at));
+      if (e.resolved()) m.log().add(e.resolved_at, "alert/" + a.name, "alert_resolved");
+    }
+  }
 }
 
 }  // namespace drsim

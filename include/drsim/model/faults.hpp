@@ -1,7 +1,15 @@
 // Faults on a timeline: what breaks, when, and when it recovers.
+//
+// A FaultSpec says what breaks; the FaultInjector schedules each fault's
+// start (drawn per replication when its time is a range) and end, and
+// changes the state of the components it hits: a balancer's condition and
+// the gateway Deployment behind it, a gray failure's error share and extra
+// latency, topology links, the GTM's reachability. It never touches a
+// request: the request path sees the faults through those components.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,7 +17,14 @@
 
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
+#include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/dns.hpp"
+#include "drsim/model/event_kinds.hpp"
+#include "drsim/model/event_log.hpp"
+#include "drsim/model/gateway_deployment.hpp"
+#include "drsim/model/load_balancer.hpp"
+#include "drsim/model/topology.hpp"
 
 namespace drsim {
 
@@ -73,5 +88,107 @@ inline const FieldTable& fields_of<FaultSpec>() {
   });
   return table;
 }
+
+/// What the faults act on: the model's components, by cluster index.
+struct FaultTargets {
+  std::vector<LoadBalancer>* balancers = nullptr;
+  std::vector<std::unique_ptr<GatewayDeployment>>* deployments = nullptr;  // nullptr where no capacity model
+  Topology* topology = nullptr;
+  GtmAuthority* authority = nullptr;
+  EventLog* log = nullptr;
+};
+
+class FaultInjector {
+ public:
+  FaultInjector(Simulator& sim, const std::vector<FaultSpec>& faults, FaultTargets targets)
+      : sim_(&sim), faults_(&faults), t_(targets), faulty_(targets.balancers->size(), 0) {}
+
+  /// Draws each fault's start and schedules its start and end.
+  void start(RandomStream& rng) {
+    for (std::size_t i = 0; i < faults().size(); ++i) {
+      const TimePoint at = faults()[i].at.draw(rng);
+      times_.push_back(at);
+      const auto fi = static_cast<std::uint32_t>(i);
+      const EventTag t = tag(EventKind::fault, static_cast<std::uint16_t>(i));
+      sim_->at(at, [this, fi] { apply(fi, true); }, t);
+      if (faults()[i].duration) sim_->at(at + *faults()[i].duration, [this, fi] { apply(fi, false); }, t);
+    }
+  }
+
+  /// Whether a fault is active on the address (a request aimed there counts as "to faulty").
+  [[nodiscard]] bool faulty(std::uint16_t address) const { return faulty_[address] > 0; }
+  /// Each fault's drawn start, in file order (after start()).
+  [[nodiscard]] const std::vector<TimePoint>& times() const { return times_; }
+
+  /// The earliest fault that hits a gateway address, and the clusters it hits:
+  /// what the headline timing figures refer to.
+  struct GatewayFault {
+    TimePoint at;
+    std::vector<std::size_t> clusters;
+  };
+  [[nodiscard]] std::optional<GatewayFault> first_gateway_fault() const {
+    std::optional<std::size_t> first;
+    for (std::size_t i = 0; i < faults().size(); ++i) {
+      const auto& f = faults()[i];
+      const bool hits_gateway = !f.clusters.empty() || f.kind == FaultKind::region_outage;
+      if (hits_gateway && (!first || times_[i] < times_[*first])) first = i;
+    }
+    if (!first) return std::nullopt;
+    const auto& f = faults()[*first];
+    return GatewayFault{times_[*first],
+                        f.kind == FaultKind::region_outage ? t_.topology->regions().at(f.region).clusters : f.clusters};
+  }
+
+ private:
+  [[nodiscard]] const std::vector<FaultSpec>& faults() const { return *faults_; }
+
+  void apply(std::size_t i, bool begin) {
+    const FaultSpec& f = faults()[i];
+    const Topology& topo = *t_.topology;
+    std::string what(name_of(f.kind));
+    auto set_condition = [&](std::size_t c, GatewayCondition cond) {
+      (*t_.balancers)[c].set_condition(begin ? cond : GatewayCondition::serving);
+      faulty_[c] += begin ? 1 : -1;
+      what += " " + topo.clusters()[c].name;
+      // A deleted Deployment or a dead region takes the pods and the HPA's
+      // target with it; a black hole in the network leaves them running.
+      auto& d = (*t_.deployments)[c];
+      if (d && (cond == GatewayCondition::deleted || cond == GatewayCondition::lb_down)) d->set_down(begin);
+    };
+    switch (f.kind) {
+      case FaultKind::gateway_deleted:
+        for (auto c : f.clusters) set_condition(c, GatewayCondition::deleted);
+        break;
+      case FaultKind::gateway_blackholed:
+        for (auto c : f.clusters) set_condition(c, GatewayCondition::blackholed);
+        break;
+      case FaultKind::region_outage:
+        for (auto c : topo.regions().at(f.region).clusters) set_condition(c, GatewayCondition::lb_down);
+        what += " (" + topo.regions()[f.region].name + ")";
+        break;
+      case FaultKind::gray_failure:
+        for (auto c : f.clusters) {
+          (*t_.balancers)[c].set_gray(begin ? f.error_share : 0.0, begin ? f.extra_latency : Duration::zero());
+          faulty_[c] += begin ? 1 : -1;
+          what += " " + topo.clusters()[c].name;
+        }
+        break;
+      case FaultKind::partition:
+        for (const auto& [a, b] : f.links) {
+          for (auto l : topo.links_between(a, b)) t_.topology->set_link_up(l, !begin);
+          what += " " + topo.node_name(a) + "<->" + topo.node_name(b);
+        }
+        break;
+      case FaultKind::gtm_outage: t_.authority->set_reachable(!begin); break;
+    }
+    t_.log->add(sim_->now(), "fault", begin ? "fault_start" : "fault_end", what);
+  }
+
+  Simulator* sim_;
+  const std::vector<FaultSpec>* faults_;
+  FaultTargets t_;
+  std::vector<int> faulty_;
+  std::vector<TimePoint> times_;
+};
 
 }  // namespace drsim

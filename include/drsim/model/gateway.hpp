@@ -32,8 +32,10 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/pool.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
+#include "drsim/model/event_kinds.hpp"
 #include "drsim/core/time.hpp"
 
 namespace drsim {
@@ -159,9 +161,9 @@ class Gateway {
   using PodId = std::uint32_t;      ///< index of a pod, in order of add_pod
 
   /// Event kinds in the run fingerprint; the component is the constructor's `component`.
-  static constexpr std::uint16_t kPodReadyEvent = 20;
-  static constexpr std::uint16_t kRequestDoneEvent = 21;
-  static constexpr std::uint16_t kClientTimeoutEvent = 22;
+  static constexpr EventKind kPodReadyEvent = EventKind::gateway_pod_ready;
+  static constexpr EventKind kRequestDoneEvent = EventKind::gateway_request_done;
+  static constexpr EventKind kClientTimeoutEvent = EventKind::gateway_client_timeout;
 
   /// Service times come from the simulator's stream `stream_name`;
   /// `component` tells this gateway's events apart from another's in the fingerprint.
@@ -253,7 +255,7 @@ class Gateway {
   [[nodiscard]] std::uint32_t busy_workers(PodId pod) const { return pods_.at(pod).busy; }
   [[nodiscard]] std::size_t queue_length(PodId pod) const { return pods_.at(pod).queue.size(); }
   /// Requests accepted and not yet completed by a worker (abandoned ones included).
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  [[nodiscard]] std::size_t in_flight() const { return slots_.live(); }
 
   /// CPU the pod has used from its creation up to now.
   [[nodiscard]] Duration cpu_time(PodId pod) const {
@@ -294,36 +296,23 @@ class Gateway {
     TimePoint arrival;
     Duration cost;
     EventHandle timeout;
-    std::uint32_t next_free = UINT32_MAX;
     bool abandoned = false;
   };
 
-  [[nodiscard]] EventTag tag(std::uint16_t kind) const { return EventTag{kind, component_}; }
+  [[nodiscard]] EventTag tag(EventKind kind) const { return drsim::tag(kind, component_); }
 
   std::uint32_t allocate_slot(RequestId request, PodId pod) {
-    std::uint32_t slot;
-    if (free_head_ != UINT32_MAX) {
-      slot = free_head_;
-      free_head_ = slots_[slot].next_free;
-    } else {
-      slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.emplace_back();
-    }
+    const std::uint32_t slot = slots_.acquire();
     RequestSlot& r = slots_[slot];
     r.request = request;
     r.pod = pod;
     r.arrival = sim_.now();
     r.timeout = EventHandle{};
     r.abandoned = false;
-    ++in_flight_;
     return slot;
   }
 
-  void release_slot(std::uint32_t slot) {
-    slots_[slot].next_free = free_head_;
-    free_head_ = slot;
-    --in_flight_;
-  }
+  void release_slot(std::uint32_t slot) { slots_.release(slot); }
 
   // Brings the pod's busy-worker integral up to now; call before `busy` changes.
   void account(Pod& p) {
@@ -389,9 +378,7 @@ class Gateway {
   std::vector<Pod> pods_;
   std::vector<PodId> ready_;  // rotation order
   std::uint64_t next_ = 0;    // round-robin cursor
-  std::vector<RequestSlot> slots_;
-  std::uint32_t free_head_ = UINT32_MAX;
-  std::size_t in_flight_ = 0;
+  IndexPool<RequestSlot> slots_;
 };
 
 }  // namespace drsim

@@ -18,6 +18,7 @@
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/event_kinds.hpp"
 #include "drsim/model/event_log.hpp"
 #include "drsim/model/gateway.hpp"
 #include "drsim/model/hpa.hpp"
@@ -69,9 +70,9 @@ class GatewayDeployment {
     for (std::int32_t i = 0; i < spec_.replicas; ++i) add_pod(Duration::zero());
     desired_ = spec_.replicas;
     last_scrape_ = sim_->now();
-    sim_->every(spec_.metrics_resolution(), [this] { scrape(); }, EventTag{30, component_});
-    if (hpa_) sim_->every(spec_.hpa->sync_period, [this] { sync(); }, EventTag{31, component_});
-    sim_->every(Duration::seconds(1), [this] { sample(); }, EventTag{32, component_});
+    sim_->every(spec_.metrics_resolution(), [this] { scrape(); }, tag(EventKind::deployment_scrape, component_));
+    if (hpa_) sim_->every(spec_.hpa->sync_period, [this] { sync(); }, tag(EventKind::deployment_sync, component_));
+    sim_->every(Duration::seconds(1), [this] { sample(); }, tag(EventKind::deployment_sample, component_));
   }
 
   /// The Deployment is gone (deleted, or its region is down): its pods take
@@ -150,7 +151,7 @@ class GatewayDeployment {
     if (startup == Duration::zero()) {
       mark_ready(idx);
     } else {
-      sim_->after(startup, [this, idx] { mark_ready(idx); }, EventTag{33, component_});
+      sim_->after(startup, [this, idx] { mark_ready(idx); }, tag(EventKind::deployment_pod_ready, component_));
     }
   }
 

@@ -25,6 +25,7 @@
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/event_kinds.hpp"
 #include "drsim/model/event_log.hpp"
 #include "drsim/model/sources.hpp"
 
@@ -235,7 +236,7 @@ class GlobalTrafficManager {
       const auto phase = k < p_.phases.size() ? p_.phases[k] : drawn;
       nodes_[k].phase = phase;
       sim_->every_from(sim_->now() + phase, p_.interval, [this, k] { probe_round(k); },
-                       EventTag{20, static_cast<std::uint16_t>(k)});
+                       tag(EventKind::gtm_probe_round, static_cast<std::uint16_t>(k)));
     }
   }
 
@@ -334,7 +335,7 @@ class GlobalTrafficManager {
       const bool ok = r.ok && r.elapsed <= p_.timeout;
       const auto ni = static_cast<std::uint32_t>(node), ai = static_cast<std::uint32_t>(i);
       sim_->after(elapsed, [this, ni, ai, ok] { record(ni, ai, ok); },
-                  EventTag{21, static_cast<std::uint16_t>(node)});
+                  tag(EventKind::gtm_probe_verdict, static_cast<std::uint16_t>(node)));
     }
   }
 
@@ -384,7 +385,7 @@ class GlobalTrafficManager {
       }
     };
     if (p_.publish_delay > Duration::zero()) {
-      sim_->after(p_.publish_delay, publish, EventTag{22, 0});
+      sim_->after(p_.publish_delay, publish, tag(EventKind::gtm_publish));
     } else {
       publish();
     }

@@ -11,13 +11,17 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/event_kinds.hpp"
 #include "drsim/model/event_log.hpp"
+#include "drsim/model/gtm.hpp"
 #include "drsim/model/sources.hpp"
+#include "drsim/model/topology.hpp"
 
 namespace drsim {
 
@@ -80,7 +84,7 @@ class LoadBalancer {
   void start(RandomStream& rng) {
     const auto phase = Duration::from_seconds(rng.uniform(0, p_.health_check_interval.seconds_f()));
     sim_->every_from(sim_->now() + phase, p_.health_check_interval, [this] { check_backends(); },
-                     EventTag{10, component_});
+                     tag(EventKind::lb_health_check, component_));
   }
 
   [[nodiscard]] ConnectResult connect() const {
@@ -138,6 +142,47 @@ class LoadBalancer {
   int fails_ = 0, oks_ = 0;
   double gray_error_share_ = 0;
   Duration gray_extra_latency_;
+};
+
+/// What the GTM's probes of the gateway addresses see: the path from the
+/// probe site (none while partitioned: the probe times out) and the balancer.
+/// ping is answered while the balancer stands, whatever is behind it; tcp
+/// sees the balancer's accept, refuse or drop; http also sees gray-failure
+/// errors and latency.
+class GatewayProbes final : public ProbeTarget {
+ public:
+  /// `gray` is the stream gray-failure draws share with the requests.
+  GatewayProbes(const Topology& topology, const std::vector<LoadBalancer>& balancers, RandomStream& gray)
+      : topo_(&topology), lbs_(&balancers), gray_(&gray) {}
+
+  ProbeResult probe(std::size_t address, std::size_t site, ProbeProtocol protocol, Duration timeout,
+                    TimePoint) override {
+    const auto rtt = topo_->rtt(site, topo_->region_node(topo_->clusters()[address].region));
+    if (!rtt) return {false, timeout};
+    const LoadBalancer& lb = (*lbs_)[address];
+    const ConnectResult cr = lb.connect();
+    switch (protocol) {
+      case ProbeProtocol::ping:
+        if (lb.condition() == GatewayCondition::lb_down || lb.condition() == GatewayCondition::blackholed)
+          return {false, timeout};
+        return {true, *rtt};
+      case ProbeProtocol::tcp:
+        if (cr == ConnectResult::accept) return {true, *rtt};
+        if (cr == ConnectResult::refuse) return {false, *rtt};
+        return {false, timeout};
+      case ProbeProtocol::http:
+        if (cr == ConnectResult::refuse) return {false, *rtt};
+        if (cr == ConnectResult::drop) return {false, timeout};
+        if (lb.gray_error_share() > 0 && gray_->bernoulli(lb.gray_error_share())) return {false, *rtt * 2};
+        return {true, *rtt * 2 + lb.gray_extra_latency()};
+    }
+    return {true, *rtt};
+  }
+
+ private:
+  const Topology* topo_;
+  const std::vector<LoadBalancer>* lbs_;
+  RandomStream* gray_;
 };
 
 }  // namespace drsim

@@ -53,8 +53,10 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/pool.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
+#include "drsim/model/event_kinds.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/gateway.hpp"
 #include "drsim/model/service_graph_spec.hpp"
@@ -276,10 +278,10 @@ class ServiceMesh {
  public:
   static constexpr std::size_t kMaxDepth = ServiceGraph::kMaxDepth;
   /// Event kinds in the run fingerprint (component: the constructor's).
-  static constexpr std::uint16_t kArriveEvent = 40;
-  static constexpr std::uint16_t kReturnEvent = 41;
-  static constexpr std::uint16_t kConnectFailedEvent = 42;
-  static constexpr std::uint16_t kTimeoutEvent = 43;
+  static constexpr EventKind kArriveEvent = EventKind::mesh_arrive;
+  static constexpr EventKind kReturnEvent = EventKind::mesh_return;
+  static constexpr EventKind kConnectFailedEvent = EventKind::mesh_connect_failed;
+  static constexpr EventKind kTimeoutEvent = EventKind::mesh_timeout;
 
   /// A call as it is made, for tracing (tests, debugging).
   struct CallObserver {
@@ -352,7 +354,7 @@ class ServiceMesh {
   }
   [[nodiscard]] const MeshStats& stats() const { return stats_; }
   /// Requests handed in whose calls have not all ended (abandoned ones included).
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  [[nodiscard]] std::size_t in_flight() const { return flights_.live(); }
   void set_call_observer(CallObserver observer) { observer_ = observer; }
   /// Pre-sizes the request pool and every instance's, for `requests` in flight at once.
   void reserve(std::size_t requests) {
@@ -393,7 +395,6 @@ class ServiceMesh {
     std::array<Frame, kMaxDepth> stack;
     EventHandle timeout;
     std::uint32_t request = 0;
-    std::uint32_t next_free = UINT32_MAX;
     std::uint16_t origin = 0;  // the cluster whose gateway handed it in
     std::uint8_t depth = 0;
     MeshOutcome outcome = MeshOutcome::ok;  // the first failure, ok so far
@@ -405,23 +406,10 @@ class ServiceMesh {
     Duration connect_timeout;
   };
 
-  [[nodiscard]] EventTag tag(std::uint16_t kind) const { return EventTag{kind, component_}; }
+  [[nodiscard]] EventTag tag(EventKind kind) const { return drsim::tag(kind, component_); }
 
-  std::uint32_t allocate() {
-    ++in_flight_;
-    if (free_head_ != UINT32_MAX) {
-      const std::uint32_t f = free_head_;
-      free_head_ = flights_[f].next_free;
-      return f;
-    }
-    flights_.emplace_back();
-    return static_cast<std::uint32_t>(flights_.size() - 1);
-  }
-  void release(std::uint32_t f) {
-    flights_[f].next_free = free_head_;
-    free_head_ = f;
-    --in_flight_;
-  }
+  std::uint32_t allocate() { return flights_.acquire(); }
+  void release(std::uint32_t f) { flights_.release(f); }
 
   Gateway& queue(const Frame& fr) { return *instances_[fr.cluster * graph_->size() + fr.service]; }
 
@@ -562,9 +550,7 @@ class ServiceMesh {
   std::vector<std::unique_ptr<Gateway>> instances_;  // cluster x service; null where no app runs
   std::vector<ClusterSettings> settings_;
   std::vector<std::uint16_t> hosts_;  // clusters that run the app, ascending
-  std::vector<Flight> flights_;
-  std::uint32_t free_head_ = UINT32_MAX;
-  std::size_t in_flight_ = 0;
+  IndexPool<Flight> flights_;
   MeshStats stats_;
   CallObserver observer_;
 };

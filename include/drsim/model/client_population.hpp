@@ -1,0 +1,175 @@
+// The clients of a model and the load they generate: fortio's paced
+// connections, open-loop arrivals and closed-loop users, each client with its
+// own DNS cache, resolver and kept-alive connection.
+//
+// The populations decide when a client sends; what a request then does is
+// the request path's (the Sink: FailoverModel), which calls done() when the
+// request has ended so the client's next send can be scheduled. Clients live
+// in one array; an event captures (this, client index), so generating load
+// allocates nothing.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drsim/core/random.hpp"
+#include "drsim/core/simulator.hpp"
+#include "drsim/core/time.hpp"
+#include "drsim/model/client.hpp"
+#include "drsim/model/event_kinds.hpp"
+#include "drsim/model/load.hpp"
+#include "drsim/model/model_spec.hpp"
+
+namespace drsim {
+
+/// An address index that stands for "none".
+inline constexpr std::uint16_t kNoAddress = 0xFFFF;
+
+/// One client: its population, resolver, DNS cache and kept-alive connection.
+struct Client {
+  std::uint32_t population = 0;
+  std::uint32_t resolver = 0;
+  ClientDnsState dns;
+  std::uint16_t conn_address = kNoAddress;  // kept-alive connection, if any
+  std::int32_t pacer = -1;                   // index into the fortio pacers
+};
+
+/// `Sink` has `void send(std::uint32_t client)`: a client sends a request now.
+template <class Sink>
+class ClientPopulations {
+ public:
+  ClientPopulations(Simulator& sim, const std::vector<PopulationSpec>& specs, Sink& sink)
+      : sim_(&sim), specs_(&specs), sink_(&sink) {
+    for (std::size_t pi = 0; pi < specs.size(); ++pi) {
+      const auto& ps = specs[pi];
+      Population pop;
+      pop.rng = sim.stream("population/" + ps.name);
+      pop.first_client = static_cast<std::uint32_t>(clients_.size());
+      const std::size_t n = ps.load.kind == LoadKind::fortio ? static_cast<std::size_t>(std::max(1, ps.load.fortio.connections))
+                                                             : std::max<std::size_t>(1, ps.load.clients);
+      pop.clients = static_cast<std::uint32_t>(n);
+      RandomStream assign = sim.stream("population/" + ps.name + "/resolvers");
+      for (std::size_t k = 0; k < n; ++k) {
+        Client c;
+        c.population = static_cast<std::uint32_t>(pi);
+        c.resolver = static_cast<std::uint32_t>(pick_resolver(ps, assign));
+        if (ps.profile.cache == DnsCacheRule::refresh)
+          c.dns.refresh_phase = Duration::from_seconds(assign.uniform(0, ps.profile.hold.seconds_f()));
+        if (ps.load.kind == LoadKind::fortio) {
+          c.pacer = static_cast<std::int32_t>(pacers_.size());
+          pacers_.emplace_back(ps.load.fortio, TimePoint::start() + ps.load.start);
+        }
+        clients_.push_back(c);
+      }
+      if (ps.load.kind == LoadKind::open_loop)
+        pop.arrivals.emplace(ps.load.rate, ps.load.arrivals, TimePoint::start() + ps.load.start + ps.load.duration);
+      populations_.push_back(std::move(pop));
+    }
+  }
+
+  /// Schedules every population's first sends.
+  void start() {
+    for (std::size_t pi = 0; pi < specs().size(); ++pi) {
+      const auto& ps = specs()[pi];
+      Population& pop = populations_[pi];
+      const TimePoint t0 = TimePoint::start() + ps.load.start;
+      switch (ps.load.kind) {
+        case LoadKind::fortio:
+          for (std::uint32_t k = 0; k < pop.clients; ++k) {
+            const std::uint32_t ci = pop.first_client + k;
+            schedule_send(ci, pacers_[static_cast<std::size_t>(clients_[ci].pacer)].first_send());
+          }
+          break;
+        case LoadKind::closed_loop:
+          for (std::uint32_t k = 0; k < pop.clients; ++k) {
+            // Users start spread over one think time so they are not in lock-step.
+            const auto offset = Duration::from_seconds(std::max(0.0, ps.load.think_s.sample(pop.rng)));
+            schedule_send(pop.first_client + k, t0 + offset);
+          }
+          break;
+        case LoadKind::open_loop: schedule_arrival(static_cast<std::uint32_t>(pi), pop.arrivals->next(t0, pop.rng)); break;
+      }
+    }
+  }
+
+  /// The client's request has ended: fortio paces the next call, a
+  /// closed-loop user thinks first, open-loop arrivals run on their own.
+  void done(std::uint32_t client) {
+    const Client& c = clients_[client];
+    const PopulationSpec& ps = specs()[c.population];
+    Population& pop = populations_[c.population];
+    switch (ps.load.kind) {
+      case LoadKind::fortio: {
+        const TimePoint next = pacers_[static_cast<std::size_t>(c.pacer)].next_send(sim_->now(), pop.rng);
+        if (next != TimePoint::max()) schedule_send(client, next);
+        break;
+      }
+      case LoadKind::closed_loop: {
+        const TimePoint end = TimePoint::start() + ps.load.start + ps.load.duration;
+        const TimePoint next = sim_->now() + Duration::from_seconds(std::max(0.0, ps.load.think_s.sample(pop.rng)));
+        if (next < end) schedule_send(client, next);
+        break;
+      }
+      case LoadKind::open_loop: break;
+    }
+  }
+
+  [[nodiscard]] Client& client(std::uint32_t i) { return clients_[i]; }
+  [[nodiscard]] const PopulationSpec& spec_of(std::uint32_t client) const { return specs()[clients_[client].population]; }
+  [[nodiscard]] const ClientProfile& profile_of(std::uint32_t client) const { return spec_of(client).profile; }
+  /// The population's stream: its schedule, arrivals and the clients' address choices.
+  [[nodiscard]] RandomStream& rng_of(std::uint32_t client) { return populations_[clients_[client].population].rng; }
+  [[nodiscard]] std::size_t size() const { return clients_.size(); }
+
+ private:
+  struct Population {
+    RandomStream rng;
+    std::optional<OpenLoopArrivals> arrivals;
+    std::uint32_t first_client = 0;
+    std::uint32_t clients = 0;
+  };
+
+  [[nodiscard]] const std::vector<PopulationSpec>& specs() const { return *specs_; }
+
+  static std::size_t pick_resolver(const PopulationSpec& ps, RandomStream& rng) {
+    if (ps.resolvers.empty()) return 0;
+    double total = 0;
+    for (const auto& r : ps.resolvers) total += r.second;
+    double x = rng.uniform01() * total;
+    for (const auto& r : ps.resolvers) {
+      x -= r.second;
+      if (x < 0) return r.first;
+    }
+    return ps.resolvers.back().first;
+  }
+
+  void schedule_send(std::uint32_t client, TimePoint t) {
+    sim_->at(t, [this, client] { sink_->send(client); },
+             tag(EventKind::send, static_cast<std::uint16_t>(clients_[client].population)));
+  }
+
+  void schedule_arrival(std::uint32_t pi, TimePoint t) {
+    if (t != TimePoint::max())
+      sim_->at(t, [this, pi] { arrival(pi); }, tag(EventKind::arrival, static_cast<std::uint16_t>(pi)));
+  }
+
+  // An open-loop arrival goes to a random client of the population.
+  void arrival(std::uint32_t pi) {
+    Population& pop = populations_[pi];
+    const std::uint32_t ci = pop.first_client + static_cast<std::uint32_t>(pop.rng.below(pop.clients));
+    sink_->send(ci);
+    schedule_arrival(pi, pop.arrivals->next(sim_->now(), pop.rng));
+  }
+
+  Simulator* sim_;
+  const std::vector<PopulationSpec>* specs_;
+  Sink* sink_;
+  std::vector<Client> clients_;
+  std::vector<FortioPacer> pacers_;
+  std::vector<Population> populations_;
+};
+
+}  // namespace drsim

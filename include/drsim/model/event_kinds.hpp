@@ -1,0 +1,51 @@
+// Every kind of event the model schedules, in one table. The run
+// fingerprint hashes (time, kind, component) of each executed event, so a
+// kind must say which component's event it is: no two components share a
+// number, and a new component adds its kinds here.
+#pragma once
+
+#include <cstdint>
+
+#include "drsim/core/simulator.hpp"
+
+namespace drsim {
+
+enum class EventKind : std::uint16_t {
+  // The request path (FailoverModel); component: the population, or 0.
+  send = 1,
+  attempt = 2,
+  connect_failed = 3,
+  finish = 4,
+  retry = 5,
+  arrival = 6,
+  fault = 7,
+  arrive_at_gateway = 8,
+  enter_app = 9,
+  // LoadBalancer; component: the cluster.
+  lb_health_check = 10,
+  // GlobalTrafficManager; component: the probe node (0 for a publication).
+  gtm_probe_round = 20,
+  gtm_probe_verdict = 21,
+  gtm_publish = 22,
+  // Gateway (pods as queues); component: the gateway's own.
+  gateway_pod_ready = 20,
+  gateway_request_done = 21,
+  gateway_client_timeout = 22,
+  // GatewayDeployment; component: the deployment's own.
+  deployment_scrape = 30,
+  deployment_sync = 31,
+  deployment_sample = 32,
+  deployment_pod_ready = 33,
+  // ServiceMesh (the app's calls); component: the mesh's own.
+  mesh_arrive = 40,
+  mesh_return = 41,
+  mesh_connect_failed = 42,
+  mesh_timeout = 43,
+};
+
+/// The tag an event of `kind` carries for `component`.
+constexpr EventTag tag(EventKind kind, std::uint16_t component = 0) {
+  return EventTag{static_cast<std::uint16_t>(kind), component};
+}
+
+}  // namespace drsim
