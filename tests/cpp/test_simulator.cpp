@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include "drsim/model/event_kinds.hpp"
+
+#include <set>
 
 #include <vector>
 
@@ -199,4 +202,9 @@ TEST_CASE("Events scheduled between run_until calls keep time order", "[simulato
   sim.at(TimePoint::start() + 6_s, [o] { o->push_back(6); });
   sim.run_until(TimePoint::start() + 20_s);
   CHECK(order == std::vector<int>{6, 7, 10});
+}
+
+TEST_CASE("No two kinds of model event share a number in the fingerprint", "[simulator][fingerprint]") {
+  std::set<std::uint16_t> seen;
+  for (const drsim::EventKind k : drsim::kAllEventKinds) CHECK(seen.insert(static_cast<std::uint16_t>(k)).second);
 }

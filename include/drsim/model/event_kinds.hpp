@@ -27,10 +27,11 @@ enum class EventKind : std::uint16_t {
   gtm_probe_round = 20,
   gtm_probe_verdict = 21,
   gtm_publish = 22,
-  // Gateway (pods as queues); component: the gateway's own.
-  gateway_pod_ready = 20,
-  gateway_request_done = 21,
-  gateway_client_timeout = 22,
+  // Gateway (pods as queues); component: the cluster of a gateway Deployment,
+  // or the service instance of the app.
+  gateway_pod_ready = 50,
+  gateway_request_done = 51,
+  gateway_client_timeout = 52,
   // GatewayDeployment; component: the deployment's own.
   deployment_scrape = 30,
   deployment_sync = 31,
@@ -42,6 +43,16 @@ enum class EventKind : std::uint16_t {
   mesh_connect_failed = 42,
   mesh_timeout = 43,
 };
+
+/// Every kind, for the spec that no two share a number.
+inline constexpr EventKind kAllEventKinds[] = {
+    EventKind::send, EventKind::attempt, EventKind::connect_failed, EventKind::finish, EventKind::retry,
+    EventKind::arrival, EventKind::fault, EventKind::arrive_at_gateway, EventKind::enter_app,
+    EventKind::lb_health_check, EventKind::gtm_probe_round, EventKind::gtm_probe_verdict, EventKind::gtm_publish,
+    EventKind::gateway_pod_ready, EventKind::gateway_request_done, EventKind::gateway_client_timeout,
+    EventKind::deployment_scrape, EventKind::deployment_sync, EventKind::deployment_sample,
+    EventKind::deployment_pod_ready, EventKind::mesh_arrive, EventKind::mesh_return, EventKind::mesh_connect_failed,
+    EventKind::mesh_timeout};
 
 /// The tag an event of `kind` carries for `component`.
 constexpr EventTag tag(EventKind kind, std::uint16_t component = 0) {

@@ -174,7 +174,8 @@ class FailoverModel {
     for (std::size_t c = 0; c < n; ++c) {
       if (!spec_.gateways[c].capacity_model) continue;
       deployments_[c] = std::make_unique<GatewayDeployment>(sim_, spec_.gateways[c].capacity, topo.clusters()[c].name,
-                                                            GatewayCompletion::to(*this), &metrics_.log());
+                                                            GatewayCompletion::to(*this), &metrics_.log(),
+                                                            static_cast<std::uint16_t>(c));
     }
     for (std::size_t c = 0; c < n; ++c) {
       if (!spec_.gateways[c].app) continue;

@@ -329,7 +329,8 @@ class ServiceMesh {
       cfg.service_time = ss.service_time_s;
       cfg.max_pending = ss.max_pending;
       cfg.startup_time = Duration::zero();
-      auto q = std::make_unique<Gateway>(sim_, cfg, GatewayCompletion::to(*this), prefix + ss.name, component_);
+      const auto instance = static_cast<std::uint16_t>(cluster * graph_->size() + s);
+      auto q = std::make_unique<Gateway>(sim_, cfg, GatewayCompletion::to(*this), prefix + ss.name, instance);
       for (std::uint32_t p = 0; p < ss.replicas; ++p) q->add_pod(Duration::zero());
       instances_[cluster * graph_->size() + s] = std::move(q);
     }
