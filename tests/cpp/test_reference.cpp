@@ -2,6 +2,7 @@
 // default names a source, override paths take their kind from them.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -108,4 +109,23 @@ TEST_CASE("drsim explain lists every path and explains one", "[reference][cli]")
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("did you mean \"gtm.ttl\""));
   }
+}
+
+TEST_CASE("No public header includes nlohmann_json, Boost or Eigen (the compiled part keeps them)", "[reference]") {
+  namespace fs = std::filesystem;
+  std::size_t headers = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(source_path("include/drsim"))) {
+    if (entry.path().extension() != ".hpp") continue;
+    ++headers;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("#include", 0) != 0) continue;
+      INFO(entry.path().string() << ": " << line);
+      CHECK(line.find("nlohmann") == std::string::npos);
+      CHECK(line.find("boost") == std::string::npos);
+      CHECK(line.find("Eigen") == std::string::npos);
+    }
+  }
+  CHECK(headers > 30);
 }

@@ -87,7 +87,7 @@ TEST_CASE("Bookinfo: productpage calls details, then reviews v1, v2 or v3, and v
     REQUIRE(g.size() == 6);
     CHECK(g.name(ServiceGraph::entry()) == "productpage");
     // productpage -> details, -> reviews-v1, -v2, -v3; reviews-v2 -> ratings; reviews-v3 -> ratings.
-    CHECK(boost::num_edges(g.graph()) == 6);
+    CHECK(g.edge_count() == 6);
     CHECK(g.steps(id("productpage")) == 2);
     CHECK(g.callees(id("productpage"), 0) == std::vector<std::size_t>{id("details")});
     CHECK(g.callees(id("productpage"), 1) ==

@@ -37,10 +37,6 @@
 // have grown to the working size nothing allocates.
 #pragma once
 
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/exception.hpp>
-#include <boost/graph/topological_sort.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -63,8 +59,8 @@
 
 namespace drsim {
 
-/// A ServiceGraphSpec checked and compiled: the call graph on Boost.Graph and
-/// flat tables of steps and alternatives for the request path.
+/// A ServiceGraphSpec checked and compiled into flat tables of steps and
+/// alternatives for the request path.
 class ServiceGraph {
  public:
   /// Longest call chain (in services, the entry included) a graph may have:
@@ -72,79 +68,20 @@ class ServiceGraph {
   static constexpr std::size_t kMaxDepth = 8;
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-  struct Service {
-    std::string name;
-  };
-  struct Call {
-    std::uint16_t step = 0;  ///< position in the caller's handler
-    double weight = 1.0;     ///< chance among the step's alternatives
-  };
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, Service, Call>;
-
   /// Throws std::invalid_argument naming the problem: no services, a
   /// duplicate or empty name, an unknown callee, bad weights, a cycle, or a
-  /// chain deeper than kMaxDepth.
-  explicit ServiceGraph(const ServiceGraphSpec& spec) {
-    const auto& ss = spec.services;
-    if (ss.empty()) throw std::invalid_argument("service graph: at least one service is required");
-    if (ss.size() > 0xFFFE) throw std::invalid_argument("service graph: too many services");
-    for (std::size_t i = 0; i < ss.size(); ++i) {
-      if (ss[i].name.empty()) throw std::invalid_argument("service graph: a service needs a name");
-      if (find_in(ss, ss[i].name) != i) throw std::invalid_argument("service graph: two services named " + ss[i].name);
-      if (ss[i].workers < 1 || ss[i].replicas < 1)
-        throw std::invalid_argument("service graph: " + ss[i].name + " needs at least one pod with one worker");
-      boost::add_vertex(Service{ss[i].name}, g_);
-    }
-    step_begin_.push_back(0);
-    for (std::size_t i = 0; i < ss.size(); ++i) {
-      if (ss[i].calls.size() > 0xFFFF) throw std::invalid_argument("service graph: " + ss[i].name + " makes too many calls");
-      for (std::size_t k = 0; k < ss[i].calls.size(); ++k) {
-        const ServiceCall& c = ss[i].calls[k];
-        const std::string where = ss[i].name + "'s call " + std::to_string(k + 1);
-        if (c.to.empty()) throw std::invalid_argument("service graph: " + where + " names no service");
-        if (!c.weights.empty() && c.weights.size() != c.to.size())
-          throw std::invalid_argument("service graph: " + where + " needs one weight per alternative");
-        Step step{static_cast<std::uint32_t>(alts_.size()), static_cast<std::uint32_t>(c.to.size()), 0.0};
-        for (std::size_t a = 0; a < c.to.size(); ++a) {
-          const std::size_t callee = find_in(ss, c.to[a]);
-          if (callee == npos) throw std::invalid_argument("service graph: " + where + " names an unknown service " + c.to[a]);
-          const double w = c.weights.empty() ? 1.0 : c.weights[a];
-          if (!(w >= 0)) throw std::invalid_argument("service graph: " + where + " has a negative weight");
-          boost::add_edge(i, callee, Call{static_cast<std::uint16_t>(k), w}, g_);
-          step.total += w;
-          alts_.push_back({static_cast<std::uint16_t>(callee), step.total});
-        }
-        if (!(step.total > 0)) throw std::invalid_argument("service graph: " + where + " has weights summing to zero");
-        steps_.push_back(step);
-      }
-      step_begin_.push_back(static_cast<std::uint32_t>(steps_.size()));
-    }
-    // Longest chain below each service, callees first (reverse topological order).
-    std::vector<std::size_t> order;
-    try {
-      boost::topological_sort(g_, std::back_inserter(order));
-    } catch (const boost::not_a_dag&) {
-      throw std::invalid_argument("service graph: the calls form a cycle");
-    }
-    std::vector<std::size_t> depth(ss.size(), 1);
-    for (const std::size_t v : order) {
-      for (auto [e, end] = boost::out_edges(v, g_); e != end; ++e)
-        depth[v] = std::max(depth[v], 1 + depth[boost::target(*e, g_)]);
-      depth_ = std::max(depth_, depth[v]);
-    }
-    if (depth_ > kMaxDepth)
-      throw std::invalid_argument("service graph: a chain of " + std::to_string(depth_) + " calls, deeper than " +
-                                  std::to_string(kMaxDepth));
-  }
+  /// chain deeper than kMaxDepth. (Built on Boost.Graph in src/lib/service_graph.cpp.)
+  explicit ServiceGraph(const ServiceGraphSpec& spec);
 
-  [[nodiscard]] const Graph& graph() const { return g_; }
-  [[nodiscard]] std::size_t size() const { return boost::num_vertices(g_); }
+  [[nodiscard]] std::size_t size() const { return names_.size(); }
+  /// Caller-to-callee edges, one per alternative of every call.
+  [[nodiscard]] std::size_t edge_count() const { return alts_.size(); }
   /// The service the gateway routes to.
   [[nodiscard]] static constexpr std::size_t entry() { return 0; }
-  [[nodiscard]] const std::string& name(std::size_t service) const { return g_[service].name; }
+  [[nodiscard]] const std::string& name(std::size_t service) const { return names_[service]; }
   [[nodiscard]] std::size_t find(std::string_view name) const {
     for (std::size_t v = 0; v < size(); ++v)
-      if (g_[v].name == name) return v;
+      if (names_[v] == name) return v;
     return npos;
   }
   /// Longest call chain, in services.
@@ -199,7 +136,7 @@ class ServiceGraph {
     return npos;
   }
 
-  Graph g_;
+  std::vector<std::string> names_;
   std::vector<std::uint32_t> step_begin_;  // per service, its first step; one more entry at the end
   std::vector<Step> steps_;
   std::vector<Alternative> alts_;

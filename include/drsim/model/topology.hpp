@@ -1,15 +1,12 @@
 // Where things are and how far apart: regions (each with clusters, each
 // cluster with one gateway behind a load balancer with a public address),
 // client sites and GTM probe sites, joined by links with round-trip times.
-// Round-trip times are shortest paths over the link graph (Boost.Graph,
-// Dijkstra), so cutting a link (a probe-path partition) can isolate probe
+// Round-trip times are shortest paths over the link graph (Boost.Graph's
+// Dijkstra, in src/lib/topology.cpp), so cutting a link (a probe-path partition) can isolate probe
 // sites from a region while users still reach it by another path. A client
 // or probe site is never a hop on someone else's path: each such site is
 // split into an entry and an exit vertex with no edge between them.
 #pragma once
-
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/dijkstra_shortest_paths.hpp>
 
 #include <array>
 #include <cstdint>
@@ -74,7 +71,7 @@ class Topology {
 
   /// Shortest RTT between two nodes over links that are up; nullopt when cut off.
   [[nodiscard]] std::optional<Duration> rtt(std::size_t from, std::size_t to) const {
-    refresh();
+    if (dirty_) refresh();
     const std::int64_t d = dist_[from * nodes_.size() + to];
     if (d == kUnreachable) return std::nullopt;
     return Duration::nanoseconds(d);
@@ -126,33 +123,10 @@ class Topology {
     return nodes_.size() - 1;
   }
 
-  // All-pairs shortest paths by one Dijkstra per node; graphs here have tens
-  // of nodes and change only when a partition starts or ends.
-  void refresh() const {
-    if (!dirty_) return;
-    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
-                                        boost::property<boost::edge_weight_t, std::int64_t>>;
-    const std::size_t n = nodes_.size();
-    // Vertex v is a node's exit (or the node itself, for transit kinds);
-    // vertex n + v is an endpoint node's entry.
-    auto transit = [&](std::size_t v) { return nodes_[v].kind == SiteKind::region || nodes_[v].kind == SiteKind::transit; };
-    auto entry = [&](std::size_t v) { return transit(v) ? v : n + v; };
-    Graph g(2 * n);
-    for (const auto& l : links_) {
-      if (!l.up) continue;
-      boost::add_edge(l.a, entry(l.b), l.rtt.ns(), g);
-      boost::add_edge(l.b, entry(l.a), l.rtt.ns(), g);
-    }
-    dist_.assign(n * n, kUnreachable);
-    std::vector<std::int64_t> d(2 * n);
-    for (std::size_t s = 0; s < n; ++s) {
-      boost::dijkstra_shortest_paths(
-          g, s, boost::distance_map(boost::make_iterator_property_map(d.begin(), boost::get(boost::vertex_index, g)))
-                    .distance_inf(kUnreachable));
-      for (std::size_t t = 0; t < n; ++t) dist_[s * n + t] = t == s ? 0 : d[entry(t)];
-    }
-    dirty_ = false;
-  }
+  // All-pairs shortest paths by one Dijkstra per node (Boost.Graph, in
+  // src/lib/topology.cpp); graphs here have tens of nodes and change only
+  // when a partition starts or ends.
+  void refresh() const;
 
   std::vector<Region> regions_;
   std::vector<Cluster> clusters_;
