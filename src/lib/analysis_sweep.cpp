@@ -14,11 +14,11 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 #include "drsim/core/random.hpp"
 #include "drsim/model/failover_model.hpp"
 #include "drsim/scenario/reference.hpp"
+#include "worker_pool.hpp"
 #include "drsim/run.hpp"
 
 namespace drsim {
@@ -290,46 +290,23 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
   const std::size_t total = points.size() * reps;
   std::vector<std::vector<std::map<std::string, double>>> figures(points.size(),
                                                                    std::vector<std::map<std::string, double>>(reps));
-  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), std::max<std::size_t>(1, total)));
-
-  std::atomic<std::size_t> next{0};
   std::vector<std::atomic<std::size_t>> reps_done(points.size());
   std::size_t runs_done = 0, points_done = 0;  // guarded by progress_mutex
-  std::mutex progress_mutex, error_mutex;
-  std::exception_ptr error;
-  auto worker = [&] {
-    for (;;) {
-      const std::size_t t = next.fetch_add(1);
-      if (t >= total) return;
-      // Point-major order: a point's replications finish close together, so
-      // "points done" moves steadily.
-      const std::size_t p = t / reps, k = t % reps;
-      try {
-        FailoverModel model(specs[p], replication_seed(options.seed, k));
-        figures[p][k] = headline_figures(model.run());
-        const bool point_finished = reps_done[p].fetch_add(1) + 1 == reps;
-        if (options.progress) {
-          std::lock_guard<std::mutex> lock(progress_mutex);
-          ++runs_done;
-          if (point_finished) ++points_done;
-          options.progress(SweepProgress{runs_done, total, points_done, points.size()});
-        }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next.store(total);
-      }
+  std::mutex progress_mutex;
+  // Point-major order: a point's replications finish close together, so
+  // "points done" moves steadily.
+  detail::for_each_task(total, options.threads, [&](std::size_t t) {
+    const std::size_t p = t / reps, k = t % reps;
+    FailoverModel model(specs[p], replication_seed(options.seed, k));
+    figures[p][k] = headline_figures(model.run());
+    const bool point_finished = reps_done[p].fetch_add(1) + 1 == reps;
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      ++runs_done;
+      if (point_finished) ++points_done;
+      options.progress(SweepProgress{runs_done, total, points_done, points.size()});
     }
-  };
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
-    for (auto& th : pool) th.join();
-  }
-  if (error) std::rethrow_exception(error);
+  });
 
   // Without a choice, the columns are the figures some replication reported:
   // the known ones in their order, then any others by name.

@@ -1,12 +1,9 @@
 #include "drsim/run.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "drsim/model/failover_model.hpp"
+#include "worker_pool.hpp"
 
 namespace drsim {
 
@@ -69,43 +66,19 @@ Summary summarize(const RunMetrics& m) {
 Result run(const Scenario& scenario, const RunOptions& options) {
   if (options.replications < 1) throw std::invalid_argument("replications must be >= 1");
   const int n = options.replications;
-  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::min(threads, n);
-
   Result result;
   result.figures_.resize(static_cast<std::size_t>(n));
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    for (;;) {
-      const int k = next.fetch_add(1);
-      if (k >= n) return;
-      try {
-        ModelSpec spec = scenario.spec();
-        if (k > 0) {
-          spec.log_events = false;  // only replication 0's log and series detail are reported
-          spec.detailed_series = false;
-        }
-        FailoverModel model(spec, replication_seed(options.seed, static_cast<std::uint64_t>(k)));
-        RunMetrics& m = model.run();
-        result.figures_[static_cast<std::size_t>(k)] = headline_figures(m);
-        if (k == 0) result.metrics_ = std::move(m);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next.store(n);
-      }
+  detail::for_each_task(static_cast<std::size_t>(n), options.threads, [&](std::size_t k) {
+    ModelSpec spec = scenario.spec();
+    if (k > 0) {
+      spec.log_events = false;  // only replication 0's log and series detail are reported
+      spec.detailed_series = false;
     }
-  };
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
+    FailoverModel model(spec, replication_seed(options.seed, k));
+    RunMetrics& m = model.run();
+    result.figures_[k] = headline_figures(m);
+    if (k == 0) result.metrics_ = std::move(m);
+  });
 
   // Aggregate in replication order: the same numbers whatever the threads did.
   std::map<std::string, RunningStats> stats;
