@@ -170,6 +170,9 @@ int guarded(const std::string& usage, F&& body) {
   } catch (const BadArguments& e) {
     std::cerr << "drsim: " << e.what() << "\n" << usage;
     return 2;
+  } catch (const ParameterError& e) {
+    std::cerr << "drsim: bad model (found when the run started): " << e.what() << "\n";
+    return 2;
   } catch (const std::invalid_argument& e) {
     // Bad grids, ranges, targets and parameters come back as invalid_argument.
     std::cerr << "drsim: " << e.what() << "\n" << usage;

@@ -154,6 +154,10 @@ int main(int argc, char** argv) {
   } catch (const drsim::ModelError& e) {
     std::cerr << "drsim: bad model: " << e.what() << "\n";
     return 2;
+  } catch (const drsim::ParameterError& e) {
+    // A limit only a component checks (an HPA window above 1 h): still the model's fault.
+    std::cerr << "drsim: bad model (found when the run started): " << e.what() << "\n";
+    return 2;
   } catch (const UsageError& e) {
     std::cerr << "drsim: " << e.what() << "\n" << kUsage;
     return 2;

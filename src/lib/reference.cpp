@@ -281,10 +281,12 @@ std::string explain_markdown() {
         "95 % Student-t interval, and the summary of `drsim.result/1` holds replication 0's values.\n\n"
         "| figure | definition |\n|---|---|\n";
   for (const auto& d : kFigureDefinitions) os << "| `" << d.name << "` | " << d.definition << " |\n";
-  os << "\n## Checked only when the run starts\n\n"
-        "A few limits are enforced by the components, not by the reader, so they surface when the model runs, as "
-        "`drsim: error: ...` with exit code 1: `hpa.behavior.*.stabilization_window` above 1 h and "
-        "`policies[].period` above 30 min (`HpaSpecError`).\n";
+  os << "\n## Errors\n\n"
+        "A bad model file or override exits with code 2 and names the file, the JSON path, what was expected and "
+        "what was found (`ModelError`). Limits the components check themselves (an HPA the API server would "
+        "refuse, a token bucket Envoy would refuse, a call graph with a cycle) are checked when the model is read, "
+        "with the same message; a component that still meets a parameter it cannot work with throws "
+        "`ParameterError` (`include/drsim/core/error.hpp`), also exit code 2.\n";
   return os.str();
 }
 

@@ -264,3 +264,13 @@ TEST_CASE("fortio pacing inside the model: catch-up, and -nocatchup skipping cal
     check_conservation(m);
   }
 }
+
+TEST_CASE("A component given a parameter it cannot work with throws ParameterError", "[failover]") {
+  auto spec = drsim::testing::two_region_spec();
+  spec.resolvers.clear();
+  CHECK_THROWS_AS(drsim::FailoverModel(spec, 1), drsim::ParameterError);
+  spec = drsim::testing::two_region_spec();
+  spec.gtm.interval = drsim::Duration::zero();
+  CHECK_THROWS_AS(drsim::FailoverModel(spec, 1), drsim::ParameterError);
+  CHECK_THROWS_AS(drsim::Distribution::exponential(0), drsim::ParameterError);
+}

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/error.hpp"
+
 namespace drsim {
 
 namespace detail {
@@ -111,9 +113,9 @@ class RandomStream {
   std::uint64_t s_[4]{};
 };
 
-class DistributionError : public std::invalid_argument {
+class DistributionError : public ParameterError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using ParameterError::ParameterError;
 };
 
 /// A univariate distribution of non-negative or real values (seconds, costs,

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
@@ -70,9 +71,9 @@ struct ClientProfile {
   bool retry_on_5xx = false;
 };
 
-class UnknownPreset : public std::invalid_argument {
+class UnknownPreset : public ParameterError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using ParameterError::ParameterError;
 };
 
 namespace detail {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
@@ -71,7 +72,7 @@ inline ResolverParams resolver_preset(const std::string& name) {
     p.max_ttl = Duration::seconds(7200);
     p.rotation = RecordRotation::none;
   } else {
-    throw std::invalid_argument("unknown resolver preset \"" + name + "\"");
+    throw ParameterError("unknown resolver preset \"" + name + "\"");
   }
   return p;
 }

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/pool.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
@@ -156,10 +157,10 @@ class FailoverModel {
 
   void validate() const {
     const auto& topo = spec_.topology;
-    if (spec_.gateways.size() != topo.clusters().size()) throw std::invalid_argument("one gateway per cluster is required");
-    if (spec_.resolvers.empty()) throw std::invalid_argument("at least one resolver is required");
-    if (spec_.populations.empty()) throw std::invalid_argument("at least one client population is required");
-    if (topo.clusters().size() >= kNoAddress) throw std::invalid_argument("too many clusters");
+    if (spec_.gateways.size() != topo.clusters().size()) throw ParameterError("one gateway per cluster is required");
+    if (spec_.resolvers.empty()) throw ParameterError("at least one resolver is required");
+    if (spec_.populations.empty()) throw ParameterError("at least one client population is required");
+    if (topo.clusters().size() >= kNoAddress) throw ParameterError("too many clusters");
   }
 
   void build() {

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/pool.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
@@ -54,8 +55,8 @@ struct GatewayConfig {
   Duration startup_time = Duration::seconds(5);
 
   void validate() const {
-    if (workers < 1) throw std::invalid_argument("gateway: workers must be at least 1");
-    if (startup_time.is_negative()) throw std::invalid_argument("gateway: startup_time must not be negative");
+    if (workers < 1) throw ParameterError("gateway: workers must be at least 1");
+    if (startup_time.is_negative()) throw ParameterError("gateway: startup_time must not be negative");
   }
 };
 
@@ -175,7 +176,7 @@ class Gateway {
         rng_(sim.stream(stream_name)),
         component_(component) {
     config_.validate();
-    if (completion_.on_done == nullptr) throw std::invalid_argument("gateway: a completion function is required");
+    if (completion_.on_done == nullptr) throw ParameterError("gateway: a completion function is required");
   }
   // Scheduled events point at this object.
   Gateway(const Gateway&) = delete;
@@ -185,7 +186,7 @@ class Gateway {
   PodId add_pod() { return add_pod(config_.startup_time); }
   /// Schedules a pod that becomes ready after `startup` (zero: ready now).
   PodId add_pod(Duration startup) {
-    if (startup.is_negative()) throw std::invalid_argument("gateway: start-up time must not be negative");
+    if (startup.is_negative()) throw ParameterError("gateway: start-up time must not be negative");
     const auto pod = static_cast<PodId>(pods_.size());
     pods_.emplace_back();
     pods_.back().accounted_at = sim_.now();

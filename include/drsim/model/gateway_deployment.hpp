@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
@@ -59,7 +60,7 @@ class GatewayDeployment {
                     EventLog* log, std::uint16_t component = 0)
       : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log), component_(component),
         gateway_(sim, spec_.pod, completion, "gateway/" + name_, component), rng_(sim.stream("gateway/" + name_ + "/startup")) {
-    if (spec_.replicas < 0) throw std::invalid_argument("gateway replicas must not be negative");
+    if (spec_.replicas < 0) throw ParameterError("gateway replicas must not be negative");
     if (spec_.rate_limit) limiter_.emplace(spec_.rate_limit->bucket());
     if (spec_.hpa) hpa_.emplace(spec_.hpa->spec, spec_.hpa->controller);
   }

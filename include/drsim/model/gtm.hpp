@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
@@ -217,9 +218,9 @@ class GlobalTrafficManager {
  public:
   GlobalTrafficManager(Simulator& sim, GtmParams p, ProbeTarget& target, EventLog* log, std::vector<std::string> address_names)
       : sim_(&sim), p_(std::move(p)), target_(&target), log_(log), names_(std::move(address_names)) {
-    if (p_.primary.empty()) throw std::invalid_argument("GTM needs at least one address in its primary pool");
-    if (p_.interval <= Duration::zero()) throw std::invalid_argument("GTM probe interval must be > 0");
-    if (p_.failures < 1 || p_.recovery < 1) throw std::invalid_argument("GTM failure and recovery counts must be >= 1");
+    if (p_.primary.empty()) throw ParameterError("GTM needs at least one address in its primary pool");
+    if (p_.interval <= Duration::zero()) throw ParameterError("GTM probe interval must be > 0");
+    if (p_.failures < 1 || p_.recovery < 1) throw ParameterError("GTM failure and recovery counts must be >= 1");
     for (const auto& m : p_.primary) track(m.address);
     for (const auto& m : p_.failover) track(m.address);
     nodes_.resize(p_.probe_sites.size());

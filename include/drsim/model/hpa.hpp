@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/sources.hpp"
@@ -43,7 +44,7 @@ class CpuQuantity {
   /// The average CPU of work that consumed `cpu_time` over `window`, in whole
   /// millicores rounded down (what metrics-server reports for a scrape).
   static CpuQuantity average_usage(Duration cpu_time, Duration window) {
-    if (window <= Duration::zero()) throw std::invalid_argument("CpuQuantity::average_usage: window must be > 0");
+    if (window <= Duration::zero()) throw ParameterError("CpuQuantity::average_usage: window must be > 0");
     const long double m = static_cast<long double>(cpu_time.ns()) * 1000.0L / static_cast<long double>(window.ns());
     return CpuQuantity(static_cast<std::int64_t>(std::floor(m)));
   }
@@ -157,7 +158,7 @@ inline const FieldTable& fields_of<HpaScalingPolicy>() {
     t.add("value", &P::value).range(1, 100000).means("pods, or percent of the replicas at the period's start (required "
                                                      "in the API)")
         .source_is("assumption");
-    t.add("period", &P::period).positive().in_unit("s").means("periodSeconds (at most 1800 s, checked at run start)")
+    t.add("period", &P::period).positive().in_unit("s").means("periodSeconds, at most 1800 s")
         .source_is("assumption");
   });
   return table;
@@ -169,7 +170,7 @@ inline const FieldTable& fields_of<HpaScalingRules>() {
     using P = HpaScalingRules;
     t.means("One direction of the HPA's behavior");
     t.add("stabilization_window", &P::stabilization_window).in_unit("s")
-        .means("stabilizationWindowSeconds (at most 3600 s, checked at run start)").source_is(kSourceK8sHpaBehavior);
+        .means("stabilizationWindowSeconds, at most 3600 s").source_is(kSourceK8sHpaBehavior);
     t.add("select_policy", &P::select_policy).means("the policy allowing the largest or smallest change, or none")
         .source_is(kSourceK8sHpaBehavior);
     t.objects("policies", &P::policies).means("the rate limits of this direction; a given list replaces the defaults")
@@ -228,9 +229,9 @@ inline const FieldTable& fields_of<HpaSettings>() {
 }
 
 /// Thrown for an HPA the API server would not accept.
-class HpaSpecError : public std::invalid_argument {
+class HpaSpecError : public ParameterError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using ParameterError::ParameterError;
 };
 
 /// What the last `recommend` saw and decided, for plots and tests.

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
@@ -35,14 +36,14 @@ class RateProfile {
   RateProfile() = default;
   explicit RateProfile(double constant) { steps_.push_back({Duration::zero(), constant}); }
   explicit RateProfile(std::vector<Step> steps) : steps_(std::move(steps)) {
-    if (steps_.empty()) throw std::invalid_argument("a rate profile needs at least one step");
+    if (steps_.empty()) throw ParameterError("a rate profile needs at least one step");
     std::sort(steps_.begin(), steps_.end(), [](const Step& a, const Step& b) { return a.at < b.at; });
     for (const auto& s : steps_)
-      if (s.rate < 0) throw std::invalid_argument("rates must not be negative");
+      if (s.rate < 0) throw ParameterError("rates must not be negative");
   }
   /// rate(t) *= 1 + amplitude * sin(2 pi (t - peak_at) / period + pi/2): peaks at peak_at.
   void set_diurnal(double amplitude, Duration period, Duration peak_at) {
-    if (amplitude < 0 || amplitude > 1) throw std::invalid_argument("diurnal amplitude must be in [0, 1]");
+    if (amplitude < 0 || amplitude > 1) throw ParameterError("diurnal amplitude must be in [0, 1]");
     amplitude_ = amplitude;
     period_ = period;
     peak_at_ = peak_at;
@@ -89,7 +90,7 @@ class FortioPacer {
   FortioPacer(const FortioParams& p, TimePoint start)
       : period_ns_(static_cast<double>(p.connections) / p.qps * 1e9), start_(start), end_(start + p.duration),
         catchup_(p.catchup), jitter_(p.jitter) {
-    if (!(p.qps > 0)) throw std::invalid_argument("fortio qps must be > 0");
+    if (!(p.qps > 0)) throw ParameterError("fortio qps must be > 0");
     const std::int64_t total = p.calls > 0 ? p.calls : static_cast<std::int64_t>(std::llround(p.qps * p.duration.seconds_f()));
     calls_ = total / p.connections;
   }

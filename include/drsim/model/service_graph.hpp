@@ -49,6 +49,7 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/pool.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
@@ -236,8 +237,8 @@ class ServiceMesh {
         rng_(sim.stream("mesh/routes")),
         component_(component),
         clusters_(clusters) {
-    if (completion_.on_response == nullptr) throw std::invalid_argument("service mesh: a completion function is required");
-    if (clusters_ == 0 || clusters_ > 0xFFFF) throw std::invalid_argument("service mesh: 1 to 65535 clusters");
+    if (completion_.on_response == nullptr) throw ParameterError("service mesh: a completion function is required");
+    if (clusters_ == 0 || clusters_ > 0xFFFF) throw ParameterError("service mesh: 1 to 65535 clusters");
   }
   // Scheduled events and the service queues point at this object.
   ServiceMesh(const ServiceMesh&) = delete;
@@ -247,15 +248,15 @@ class ServiceMesh {
   /// same services and calls (capacities and service times may differ).
   /// `cluster_local`: the cluster's sidecars keep calls in the cluster.
   void add_app(std::size_t cluster, const ServiceGraphSpec& app, bool cluster_local, std::string_view cluster_name = {}) {
-    if (cluster >= clusters_) throw std::invalid_argument("service mesh: no such cluster");
-    if (has_app(cluster)) throw std::invalid_argument("service mesh: the cluster already runs the app");
+    if (cluster >= clusters_) throw ParameterError("service mesh: no such cluster");
+    if (has_app(cluster)) throw ParameterError("service mesh: the cluster already runs the app");
     // Built in place: a Boost adjacency_list is copied edge by edge.
     if (!graph_) {
       graph_.emplace(app);
       instances_.resize(clusters_ * graph_->size());
       settings_.resize(clusters_);
     } else if (!graph_->same_calls(ServiceGraph(app))) {
-      throw std::invalid_argument("service mesh: every cluster's app must have the same services and calls");
+      throw ParameterError("service mesh: every cluster's app must have the same services and calls");
     }
     const std::string prefix =
         "app/" + (cluster_name.empty() ? std::to_string(cluster) : std::string(cluster_name)) + "/";
@@ -305,7 +306,7 @@ class ServiceMesh {
   /// Exactly one outcome follows through the completion, at `timeout` at the
   /// latest (Duration::max(): no deadline).
   void handle(std::uint32_t request, std::size_t cluster, Duration timeout = Duration::max()) {
-    if (!has_app(cluster)) throw std::invalid_argument("service mesh: the cluster runs no app");
+    if (!has_app(cluster)) throw ParameterError("service mesh: the cluster runs no app");
     const std::uint32_t f = allocate();
     Flight& fl = flights_[f];
     fl.request = request;

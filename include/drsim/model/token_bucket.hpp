@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/sources.hpp"
@@ -34,9 +35,9 @@ namespace drsim {
 
 /// A token-bucket configuration Envoy would refuse (fill_interval below
 /// 50 ms, no tokens, ...).
-class RateLimitConfigError : public std::invalid_argument {
+class RateLimitConfigError : public ParameterError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using ParameterError::ParameterError;
 };
 
 /// How the bucket gets its tokens back (see the file comment).

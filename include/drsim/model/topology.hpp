@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/time.hpp"
 
 namespace drsim {
@@ -57,7 +58,7 @@ class Topology {
 
   /// A bidirectional link between two nodes (sites or regions) with its RTT.
   std::size_t add_link(std::size_t a, std::size_t b, Duration rtt) {
-    if (rtt.is_negative()) throw std::invalid_argument("link RTT must not be negative");
+    if (rtt.is_negative()) throw ParameterError("link RTT must not be negative");
     links_.push_back({a, b, rtt, true});
     dirty_ = true;
     return links_.size() - 1;
