@@ -85,6 +85,11 @@ class Result {
   std::vector<std::string> notes_;
 };
 
+/// Checks that `dir` can take a result (Result::write) before a run: it must
+/// be a directory or creatable, and writable. Throws std::invalid_argument
+/// saying what is wrong (an empty name, a file, no permission).
+void prepare_output_dir(const std::string& dir);
+
 /// Runs the scenario's replications and gathers the result.
 Result run(const Scenario& scenario, const RunOptions& options = {});
 

@@ -92,6 +92,7 @@ int explain_command(const std::vector<std::string>& args) {
 
 int run_command(const std::vector<std::string>& args) {
   std::string model, format = "text", out;
+  bool has_out = false;
   drsim::RunOptions opts;
   std::vector<std::pair<std::string, std::string>> sets;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -113,7 +114,10 @@ int run_command(const std::vector<std::string>& args) {
       format = value();
       if (format != "text" && format != "json" && format != "fortio" && format != "fortio-json")
         throw UsageError("--format expects text, json, fortio or fortio-json, found \"" + format + "\"");
-    } else if (a == "--out") out = value();
+    } else if (a == "--out") {
+      out = value();
+      has_out = true;
+    }
     else if (!a.empty() && a[0] == '-') throw UsageError("unknown option " + a);
     else if (model.empty()) model = a;
     else throw UsageError("more than one model given: " + model + " and " + a);
@@ -122,8 +126,15 @@ int run_command(const std::vector<std::string>& args) {
 
   auto scenario = drsim::Scenario::load(model);
   for (const auto& [path, v] : sets) scenario.set(path, v);
+  if (has_out) {
+    try {
+      drsim::prepare_output_dir(out);  // before the run, not after it
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
   const drsim::Result result = drsim::run(scenario, opts);
-  if (!out.empty()) result.write(out);
+  if (has_out) result.write(out);
   if (format == "json") std::cout << result.to_json() << "\n";
   else if (format == "fortio-json") std::cout << result.fortio_json() << "\n";
   else if (format == "fortio") std::cout << result.fortio_summary();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -51,7 +52,32 @@ std::string describe(const json& j) {
   }
 }
 
-std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+std::string printable(const std::string& text) {
+  if (text.empty()) return "\"\"";  // an empty key still shows in a path
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? printable(key) : path + "." + printable(key);
+}
+
+void reject_unknown(const ReadContext& ctx, const json& obj, const std::string& path, const std::vector<std::string>& known) {
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    if (std::find(known.begin(), known.end(), it.key()) == known.end())
+      ctx.fail(join(path, it.key()), "a known field", "unknown field " + json(it.key()).dump(),
+               known.empty() ? "" : "did you mean \"" + nearest(it.key(), known) + "\"?");
+}
 
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
@@ -152,28 +178,36 @@ Duration read_duration(const ReadContext& ctx, const json& v, const std::string&
   }
   if (d.is_negative()) ctx.fail(path, expected, describe(v) + " (negative)");
   if (!allow_zero && d == Duration::zero()) ctx.fail(path, expected, describe(v) + " (zero)");
+  if (d.seconds_f() > kMaxModelSeconds)
+    ctx.fail(path, expected + " of at most " + to_string(Duration::from_seconds(kMaxModelSeconds)) + " (100 days)",
+             describe(v));
   return d;
 }
 
 double read_rate(const ReadContext& ctx, const json& v, const std::string& path) {
-  const std::string expected = "a rate like \"100/s\" or \"6000/min\"";
+  const std::string expected = "a rate like \"100/s\" or \"6000/min\", at most 1e7/s";
+  double r = 0;
   if (v.is_number()) {
-    if (v.get<double>() < 0) ctx.fail(path, expected, describe(v));
-    return v.get<double>();
+    r = v.get<double>();
+  } else if (v.is_string()) {
+    try {
+      r = parse_rate(v.get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      ctx.fail(path, expected, describe(v), e.what());
+    }
+  } else {
+    ctx.fail(path, expected, describe(v));
   }
-  if (!v.is_string()) ctx.fail(path, expected, describe(v));
-  try {
-    return parse_rate(v.get<std::string>());
-  } catch (const std::invalid_argument& e) {
-    ctx.fail(path, expected, describe(v), e.what());
-  }
+  if (!(r >= 0) || r > kMaxRatePerSecond) ctx.fail(path, expected, describe(v));
+  return r;
 }
 
 Distribution read_distribution(const ReadContext& ctx, const json& v, const std::string& path) {
   // A bare duration (or number of seconds) is a constant; otherwise {"kind": params}.
   auto secs = [&](const json& x, const std::string& p) {
     if (x.is_number()) {
-      if (x.get<double>() < 0) ctx.fail(p, "a non-negative number of seconds or a duration", describe(x));
+      if (!(x.get<double>() >= 0 && x.get<double>() <= kMaxModelSeconds))
+        ctx.fail(p, "a number of seconds from 0 to 8640000 (100 days), or a duration", describe(x));
       return x.get<double>();
     }
     return read_duration(ctx, x, p).seconds_f();
@@ -203,10 +237,7 @@ Distribution read_distribution(const ReadContext& ctx, const json& v, const std:
       if (!p.is_object()) ctx.fail(pp, "an object", describe(p));
       for (const char* k : {"mean", "stddev"})
         if (!p.contains(k)) ctx.fail(join(pp, k), "a duration", "nothing (the field is required)");
-      for (auto it = p.begin(); it != p.end(); ++it)
-        if (it.key() != "mean" && it.key() != "stddev")
-          ctx.fail(join(pp, it.key()), "a known field", "unknown field \"" + it.key() + "\"",
-                   "did you mean \"" + nearest(it.key(), {"mean", "stddev"}) + "\"?");
+      reject_unknown(ctx, p, pp, {"mean", "stddev"});
       const double mean = secs(p["mean"], join(pp, "mean")), sd = secs(p["stddev"], join(pp, "stddev"));
       if (kind == "lognormal" && mean <= 0) ctx.fail(join(pp, "mean"), "a positive mean", describe(p["mean"]));
       return kind == "normal" ? Distribution::normal(mean, sd) : Distribution::lognormal(mean, sd);
@@ -250,6 +281,7 @@ std::string expected_of(const Field& f) {
       else if (has_lo && f.lo > 0)
         e = "a duration of at least " + to_string(Duration::from_seconds(f.lo)) + " " + kDurationForm;
       else e = std::string("a duration ") + kDurationForm;
+      if (has_hi && f.hi < kMaxModelSeconds) e += ", at most " + to_string(Duration::from_seconds(f.hi));
       break;
     case FieldKind::rate: e = "a rate like \"100/s\" or \"6000/min\""; break;
     case FieldKind::text: e = "a string"; break;
@@ -313,8 +345,12 @@ FieldValue read_value(const ReadContext& ctx, const Field& f, const json& v, con
         if (end && *end == 'm' && end[1] == 0) cores = x / 1000;
         else if (end && *end == 0 && !t.empty()) cores = x;
       }
-      if (!(cores > 0)) ctx.fail(path, expected_of(f), describe(v));
-      return cores;
+      if (!(cores > 0) || !std::isfinite(cores)) ctx.fail(path, expected_of(f), describe(v));
+      // Kubernetes counts CPU in whole millicores: what rounds to 0m is no request at all.
+      const double millicores = std::round(cores * 1000);
+      if (millicores < 1 || millicores > 1e9)
+        ctx.fail(path, "a CPU quantity from 1m (Kubernetes' granularity) to 1000000 cores", describe(v));
+      return millicores / 1000;
     }
     default: break;
   }
@@ -368,9 +404,58 @@ void read_object(const ReadContext& ctx, const FieldTable& table, const json& j,
     }
     if (known) continue;
     if (preset) keys.push_back("preset");
-    ctx.fail(join(path, it.key()), "a known field", "unknown field \"" + it.key() + "\"",
+    ctx.fail(join(path, it.key()), "a known field", "unknown field " + json(it.key()).dump(),
              keys.empty() ? "" : "did you mean \"" + nearest(it.key(), keys) + "\"?");
   }
+}
+
+struct DuplicateKeys::State {
+  struct Frame {
+    bool array = false;
+    std::size_t index = 0;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  std::string file;
+  std::vector<Frame> frames;
+
+  [[nodiscard]] std::string path() const {
+    std::string p;
+    for (std::size_t i = 0; i + 1 < frames.size(); ++i) {
+      const Frame& f = frames[i];
+      p = f.array ? p + "[" + std::to_string(f.index) + "]" : join(p, f.key);
+    }
+    return join(p, frames.back().key);
+  }
+  void element_done() {
+    if (!frames.empty() && frames.back().array) ++frames.back().index;
+  }
+};
+
+DuplicateKeys::DuplicateKeys(std::string file) : state_(std::make_shared<State>()) { state_->file = std::move(file); }
+
+json::parser_callback_t DuplicateKeys::callback() const {
+  return [s = state_](int, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    switch (event) {
+      case E::object_start: s->frames.push_back({}); break;
+      case E::array_start: s->frames.push_back({true}); break;
+      case E::key: {
+        auto& top = s->frames.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second)
+          throw ModelError(s->file, s->path(), "each key once in an object", "a second " + json(top.key).dump());
+        break;
+      }
+      case E::object_end:
+      case E::array_end:
+        s->frames.pop_back();
+        s->element_done();
+        break;
+      case E::value: s->element_done(); break;
+    }
+    return true;
+  };
 }
 
 json override_json(const Field* field, const std::string& text) {

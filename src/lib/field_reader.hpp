@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 std::string nearest(const std::string& word, const std::vector<std::string>& options);
 /// "string \"x\"", "number 4", "an object": what a value is, for messages.
 std::string describe(const json& j);
+/// A path segment as messages show it: control characters escaped (a NUL
+/// would cut the message short).
+std::string printable(const std::string& text);
 std::string join(const std::string& path, const std::string& key);
 std::string join_list(const std::vector<std::string>& items);
 
@@ -43,6 +47,9 @@ struct ReadContext {
   }
 };
 
+/// Rejects every field of `obj` not in `known`, with the nearest known name.
+void reject_unknown(const ReadContext& ctx, const json& obj, const std::string& path, const std::vector<std::string>& known);
+
 /// Reads `j` into the struct `obj` of `table`: fields present are set,
 /// fields absent keep the struct's value (its default, or a preset's).
 void read_object(const ReadContext& ctx, const FieldTable& table, const json& j, const std::string& path, void* obj);
@@ -57,6 +64,19 @@ FieldValue read_value(const ReadContext& ctx, const Field& f, const json& v, con
 Duration read_duration(const ReadContext& ctx, const json& v, const std::string& path, bool allow_zero = true);
 double read_rate(const ReadContext& ctx, const json& v, const std::string& path);
 Distribution read_distribution(const ReadContext& ctx, const json& v, const std::string& path);
+
+/// A JSON parser callback that refuses a key given twice in one object
+/// (nlohmann keeps the last; a model file that says two things is wrong),
+/// naming the key's JSON path.
+class DuplicateKeys {
+ public:
+  explicit DuplicateKeys(std::string file);
+  [[nodiscard]] json::parser_callback_t callback() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 /// An override's text as JSON, typed by the field at its path when there is
 /// one (a duration stays text, an integer becomes a number), else JSON when

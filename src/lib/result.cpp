@@ -230,29 +230,47 @@ std::string Result::events_csv() const {
   return o.str();
 }
 
+void prepare_output_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) throw std::invalid_argument("--out needs a directory, found an empty name");
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw std::invalid_argument("--out " + dir + " is a file, not a directory");
+  fs::create_directories(dir, ec);
+  if (ec) throw std::invalid_argument("--out " + dir + ": cannot create the directory (" + ec.message() + ")");
+  const fs::path probe = fs::path(dir) / ".drsim-write-check";
+  std::ofstream(probe) << "ok";
+  const bool writable = fs::exists(probe, ec);
+  fs::remove(probe, ec);
+  if (!writable) throw std::invalid_argument("--out " + dir + ": cannot write there");
+}
+
 void Result::write(const std::string& dir) const {
   namespace fs = std::filesystem;
-  fs::create_directories(dir);
+  prepare_output_dir(dir);
   const std::pair<const char*, std::string> files[] = {
       {"series.csv", series_csv()}, {"events.csv", events_csv()}, {"result.json", to_json(2) + "\n"}};
-  // Write every file under a temporary name first, then rename: a reader
-  // never sees a half-written file, and result.json (renamed last) marks a
-  // complete set.
+  // Every file goes under a temporary name first; only when all are written
+  // does the old result.json go, then the new files take their names,
+  // result.json last. result.json marks a complete set: a failure at any
+  // point leaves either the old set or a folder without result.json.
   std::vector<fs::path> temps;
+  std::size_t renamed = 0;
   try {
     for (const auto& [name, text] : files) {
       const fs::path tmp = fs::path(dir) / (std::string(".") + name + ".tmp");
+      temps.push_back(tmp);
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       out << text;
       out.close();
-      if (!out) throw std::runtime_error("cannot write " + tmp.string());
-      temps.push_back(tmp);
+      if (!out) throw std::runtime_error("cannot write " + tmp.string() + " (disk full or no permission?)");
     }
-    for (std::size_t i = 0; i < temps.size(); ++i) fs::rename(temps[i], fs::path(dir) / files[i].first);
+    fs::remove(fs::path(dir) / "result.json");
+    for (; renamed < temps.size(); ++renamed) fs::rename(temps[renamed], fs::path(dir) / files[renamed].first);
   } catch (...) {
-    for (const auto& t : temps) {
+    for (std::size_t i = renamed; i < temps.size(); ++i) {
       std::error_code ec;
-      fs::remove(t, ec);
+      fs::remove(temps[i], ec);
     }
     throw;
   }

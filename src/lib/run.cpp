@@ -92,6 +92,10 @@ Result run(const Scenario& scenario, const RunOptions& options) {
   result.regions_ = scenario.region_names();
   result.assumptions_ = scenario.assumptions();
   result.warnings_ = scenario.warnings();
+  if (result.metrics_.latency_detail_truncated())
+    result.warnings_.push_back("per-second latency quantiles (series.csv p50/p99) cover the first " +
+                               std::to_string(RunMetrics::kMaxLatencyCells) +
+                               " second-region cells with requests only; later seconds keep their counts");
   result.notes_ = scenario.notes();
   return result;
 }

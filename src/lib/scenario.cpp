@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -163,10 +164,7 @@ class ModelReader {
       p.primary = read_pool(v["primary"], join(path, "primary"));
       if (p.primary.empty()) ctx_.fail(join(path, "primary"), "at least one address", "an empty array");
       if (v.contains("failover")) p.failover = read_pool(v["failover"], join(path, "failover"));
-      for (auto it = v.begin(); it != v.end(); ++it)
-        if (it.key() != "primary" && it.key() != "failover")
-          ctx_.fail(join(path, it.key()), "a known field", "unknown field \"" + it.key() + "\"",
-                    "did you mean \"" + nearest(it.key(), {"primary", "failover"}) + "\"?");
+      reject_unknown(ctx_, v, path, {"primary", "failover"});
     };
 
     h["service/calls"] = [this](const json& v, const std::string& path, void* obj) {
@@ -212,10 +210,7 @@ class ModelReader {
         const std::string sp = at(path, i);
         if (!v[i].is_object()) ctx_.fail(sp, "an object", describe(v[i]));
         if (!v[i].contains("rate")) ctx_.fail(join(sp, "rate"), "a rate like \"100/s\"", "nothing (the field is required)");
-        for (auto it = v[i].begin(); it != v[i].end(); ++it)
-          if (it.key() != "at" && it.key() != "rate")
-            ctx_.fail(join(sp, it.key()), "a known field", "unknown field \"" + it.key() + "\"",
-                      "did you mean \"" + nearest(it.key(), {"at", "rate"}) + "\"?");
+        reject_unknown(ctx_, v[i], sp, {"at", "rate"});
         const Duration step_at = v[i].contains("at") ? read_duration(ctx_, v[i]["at"], join(sp, "at")) : Duration::zero();
         steps.push_back({step_at, read_rate(ctx_, v[i]["rate"], join(sp, "rate"))});
       }
@@ -276,10 +271,7 @@ class ModelReader {
         target = &arr[i]["target"];
         target_path = ep + ".target";
         if (arr[i].contains("weight")) w = std::get<double>(read_value(ctx_, weight, arr[i]["weight"], ep + ".weight"));
-        for (auto it = arr[i].begin(); it != arr[i].end(); ++it)
-          if (it.key() != "target" && it.key() != "weight")
-            ctx_.fail(join(ep, it.key()), "a known field", "unknown field \"" + it.key() + "\"",
-                      "did you mean \"" + nearest(it.key(), {"target", "weight"}) + "\"?");
+        reject_unknown(ctx_, arr[i], ep, {"target", "weight"});
       }
       pool.push_back({static_cast<std::uint16_t>(lookup(ctx_, clusters_and_regions(), *target, target_path, "a region or cluster")), w});
     }
@@ -437,6 +429,18 @@ class ModelReader {
       if ((p.cache == DnsCacheRule::fixed || p.cache == DnsCacheRule::refresh) && p.hold == Duration::zero())
         ctx_.fail(at("clients", i) + ".profile.dns_hold",
                   "a positive duration for the " + std::string(name_of(p.cache)) + " cache rule", "0s or nothing");
+      if (p.cache == DnsCacheRule::refresh && p.hold.seconds_f() < kMinPeriodSeconds)
+        ctx_.fail(at("clients", i) + ".profile.dns_hold", "a refresh period of at least 100ms", to_string(p.hold));
+      if (c.load.kind == LoadKind::open_loop)
+        for (const auto& step : c.load.rate.steps())
+          if (step.rate > 0 && 1.0 / step.rate > c.load.duration.seconds_f())
+            ctx_.fail(at("clients", i) + ".load.rate",
+                      "a rate of at least one request in the load's duration (" + to_string(c.load.duration) + ")",
+                      std::to_string(step.rate) + "/s");
+      const Duration horizon = file_.duration > Duration::zero() ? file_.duration : c.load.end() + Duration::seconds(60);
+      if (horizon.seconds_f() > kMaxRunSeconds)
+        ctx_.fail(at("clients", i) + ".load", "a load that ends within 7 days (the longest run)",
+                  "one that ends at " + to_string(c.load.end()));
       if (c.resolvers.empty()) c.resolvers.emplace_back(0, 1.0);
       if (c.load.diurnal) c.load.rate.set_diurnal(c.load.diurnal->amplitude, c.load.diurnal->period, c.load.diurnal->peak_at);
     }
@@ -493,8 +497,29 @@ class ModelReader {
 };
 
 /// Puts `value` (override text) at a dotted path of `doc`, arrays entered by element name.
+/// The offset of the first byte that is not valid UTF-8, or npos.
+std::size_t invalid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return i;
+    i += n;
+  }
+  return std::string::npos;
+}
+
 void place_override(const std::string& file, json& doc, const std::string& path, const std::string& value) {
   if (path.empty()) throw ModelError(file, "", "an override path like gtm.ttl", "an empty path");
+  for (const auto* text : {&path, &value})
+    if (const std::size_t bad = invalid_utf8(*text); bad != std::string::npos) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>((*text)[bad]));
+      throw ModelError(file, printable(text == &path ? path.substr(0, bad) : path), "UTF-8 text",
+                       std::string("a byte ") + byte + " that is not UTF-8 at offset " + std::to_string(bad) + " of the " +
+                           (text == &path ? "path" : "value"));
+    }
   json* node = &doc;
   std::string walked;
   std::size_t pos = 0;
@@ -519,7 +544,11 @@ void place_override(const std::string& file, json& doc, const std::string& path,
       node = found;
     } else if (node->is_object()) {
       if (last) {
-        (*node)[key] = override_json(field_at(path), value);
+        try {
+          (*node)[key] = override_json(field_at(path), value);
+        } catch (const nlohmann::json::exception& e) {
+          throw ModelError(file, path, "a value within JSON's range", json(value).dump(), e.what());
+        }
         return;
       }
       if (!node->contains(key)) (*node)[key] = json::object();
@@ -540,11 +569,9 @@ Scenario Scenario::from_json(const std::string& text, const std::string& name) {
   Scenario s;
   s.file_ = name;
   auto doc = std::make_shared<Document>();
-  try {
-    doc->json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // Byte offset -> line and column for the message.
-    const std::size_t pos = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  // Byte offset -> "line L, column C" for the message.
+  auto where = [&](std::size_t pos) {
+    pos = std::min(pos, text.size());
     std::size_t line = 1, col = 1;
     for (std::size_t i = 0; i < pos; ++i) {
       if (text[i] == '\n') {
@@ -554,10 +581,26 @@ Scenario Scenario::from_json(const std::string& text, const std::string& name) {
         ++col;
       }
     }
-    std::string what = e.what();
+    return "line " + std::to_string(line) + ", column " + std::to_string(col);
+  };
+  auto reason = [](const std::string& what) {
     const auto colon = what.rfind(": ");
-    throw ModelError(name, "line " + std::to_string(line) + ", column " + std::to_string(col), "valid JSON",
-                     colon == std::string::npos ? what : what.substr(colon + 2));
+    return detail::printable(colon == std::string::npos ? what : what.substr(colon + 2));
+  };
+  try {
+    doc->json = nlohmann::json::parse(text, detail::DuplicateKeys(name).callback());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ModelError(name, where(e.byte == 0 ? 0 : e.byte - 1), "valid JSON", reason(e.what()));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond double range ("1e400"): point at its text.
+    std::string what = e.what();
+    const auto q = what.find('\''), q2 = what.rfind('\'');
+    const std::string number = q != std::string::npos && q2 > q ? what.substr(q + 1, q2 - q - 1) : "";
+    const std::size_t pos = number.empty() ? std::string::npos : text.find(number);
+    throw ModelError(name, pos == std::string::npos ? "" : where(pos), "a number within double range",
+                     number.empty() ? reason(what) : "number " + number);
+  } catch (const nlohmann::json::exception& e) {
+    throw ModelError(name, "", "valid JSON", reason(e.what()));
   }
   s.doc_ = std::move(doc);
   s.rebuild();
@@ -565,6 +608,8 @@ Scenario Scenario::from_json(const std::string& text, const std::string& name) {
 }
 
 Scenario Scenario::load(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ModelError(path, "", "a model file", "a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelError(path, "", "a readable model file", "no such file or no permission");
   std::stringstream ss;

@@ -74,6 +74,20 @@ std::vector<std::string> enum_name_list() {
 template <class E>
 concept PhrasedEnum = NamedEnum<E> && requires(E e) { enum_phrases(e); };
 
+// ---- limits every model value keeps to -------------------------------------------
+
+/// The longest duration a model value may name (a TTL, a hold time, a service
+/// time, a distribution's mean): 100 days, far beyond any real setting and
+/// far inside the simulated clock's range, so no draw can overflow it.
+inline constexpr double kMaxModelSeconds = 100.0 * 86400;
+/// The longest run: per-second series are kept in memory for the whole run.
+inline constexpr double kMaxRunSeconds = 7.0 * 86400;
+/// The fastest rate a model may name (requests per second, all clients together).
+inline constexpr double kMaxRatePerSecond = 1e7;
+/// The shortest period of anything that repeats (probe intervals, health
+/// checks, HPA syncs, refresh periods): a shorter one would flood the run.
+inline constexpr double kMinPeriodSeconds = 0.1;
+
 // ---- fields ---------------------------------------------------------------------
 
 enum class FieldKind : std::uint8_t {
@@ -148,6 +162,8 @@ struct Field {
   Field& at_most(double v) { hi = v; return *this; }
   Field& range(double a, double b) { lo = a; hi = b; lo_open = false; return *this; }
   Field& positive() { lo = 0; lo_open = true; return *this; }
+  /// A period of something that repeats: at least kMinPeriodSeconds.
+  Field& period() { return at_least(kMinPeriodSeconds); }
   Field& as_share() { kind = FieldKind::share; return range(0, 1); }
   Field& must() { required = true; return *this; }
   Field& only(std::vector<std::string> kinds) { only_for = std::move(kinds); return *this; }
@@ -343,7 +359,10 @@ class FieldTable::Builder {
       f.lo = static_cast<double>(std::numeric_limits<I>::min());
       f.hi = static_cast<double>(std::numeric_limits<I>::max());
     }
-    if constexpr (T::kind == FieldKind::duration) f.lo = 0;
+    if constexpr (T::kind == FieldKind::duration) {
+      f.lo = 0;
+      f.hi = kMaxModelSeconds;
+    }
     if constexpr (T::kind == FieldKind::choice) {
       using E = std::conditional_t<detail::is_optional<M>::value, typename detail::is_optional<M>::type, M>;
       f.names = enum_name_list<E>();

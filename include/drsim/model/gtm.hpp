@@ -140,7 +140,7 @@ inline const FieldTable& fields_of<GtmParams>() {
           .means("ping: answered unless the balancer is gone or black-holed; tcp: fails on refusal or drop; "
                  "http: also fails on a gray-failure error (Alibaba's console defaults to ping; tcp is drsim's choice)")
           .source_is(kSourceAlibabaGtmProtocols);
-      h.add("interval", &P::interval).positive().in_unit("s")
+      h.add("interval", &P::interval).period().in_unit("s")
           .means("time between two probes of an address from one node (below 15s the result warns)")
           .source_is(kSourceAlibabaGtmHealthCheck);
       h.add("timeout", &P::timeout).positive().in_unit("s")

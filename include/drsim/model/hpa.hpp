@@ -209,9 +209,9 @@ inline const FieldTable& fields_of<HpaSettings>() {
         .means("the behavior field; absent: the legacy normalization (max over 5 min, at most max(2 x current, 4) "
                "per sync)")
         .source_is(kSourceK8sHpaLegacy);
-    t.add("sync_period", &P::sync_period).positive().in_unit("s")
+    t.add("sync_period", &P::sync_period).period().in_unit("s")
         .means("--horizontal-pod-autoscaler-sync-period").source_is(kSourceK8sHpaControllerDefaults);
-    t.add("metrics_resolution", &P::metrics_resolution).positive().in_unit("s")
+    t.add("metrics_resolution", &P::metrics_resolution).period().in_unit("s")
         .means("metrics-server's scrape window (--metric-resolution: 15s in the shipped manifests, 60s in code)")
         .source_is(kSourceMetricsServerManifest);
     t.add("tolerance", [](P& p) -> auto& { return p.controller.tolerance; }).range(0, 10)

@@ -56,7 +56,7 @@ inline const FieldTable& fields_of<LoadBalancerParams>() {
   static const FieldTable table = FieldTable::build<LoadBalancerParams>("load balancer", [](auto& t) {
     using P = LoadBalancerParams;
     t.means("The cloud load balancer in front of the gateway and its own backend health check");
-    t.add("health_check_interval", &P::health_check_interval).positive().in_unit("s")
+    t.add("health_check_interval", &P::health_check_interval).period().in_unit("s")
         .means("time between the balancer's TCP checks of its backends").source_is(kSourceAlibabaClbAnnotations);
     t.add("unhealthy_threshold", &P::unhealthy_threshold).range(1, 100).in_unit("failed checks")
         .means("consecutive failed checks after which a backend is marked down").source_is(kSourceAlibabaClbAnnotations);

@@ -95,8 +95,12 @@ class RunMetrics {
   RunMetrics(std::size_t regions, Duration horizon, bool detailed = true)
       : regions_(regions), seconds_(static_cast<std::size_t>(horizon.ns() / 1'000'000'000) + 2),
         cells_(seconds_ * (regions + 1)), capacity_(regions) {
-    if (detailed) per_second_latency_.resize(seconds_ * regions);
+    if (detailed) latency_slot_.assign(seconds_ * regions, kNoLatency);
   }
+
+  /// Per-second latency histograms kept at most (4 KB each): beyond them a
+  /// long busy run keeps its per-second counts but not its per-second quantiles.
+  static constexpr std::size_t kMaxLatencyCells = 32768;
 
   /// Called once per request when it ends. `region` == regions() for "no
   /// address" (DNS failure).
@@ -106,9 +110,9 @@ class RunMetrics {
     if (ended > last_completion_) last_completion_ = ended;
     ++by_cause_[static_cast<std::size_t>(cause)];
     latency_.record(ended - started);
-    if (!per_second_latency_.empty() && region < regions_) {
+    if (!latency_slot_.empty() && region < regions_) {
       const auto sec = std::min<std::size_t>(static_cast<std::size_t>(started.ns() / 1'000'000'000), seconds_ - 1);
-      per_second_latency_[sec * regions_ + region].record(ended - started);
+      if (CoarseLatencyHistogram* h = latency_cell(sec * regions_ + region)) h->record(ended - started);
     }
     SeriesCell& c = cell(started, region);
     ++c.sent;
@@ -141,9 +145,12 @@ class RunMetrics {
   [[nodiscard]] std::optional<TimePoint> last_failure() const { return last_failure_; }
   /// Latency of the requests started in one second at one region (coarse), if kept.
   [[nodiscard]] const CoarseLatencyHistogram* latency_at(std::size_t second, std::size_t region) const {
-    if (per_second_latency_.empty() || region >= regions_) return nullptr;
-    return &per_second_latency_[second * regions_ + region];
+    if (latency_slot_.empty() || region >= regions_) return nullptr;
+    const std::uint32_t slot = latency_slot_[second * regions_ + region];
+    return slot == kNoLatency ? nullptr : &latency_blocks_[slot / kLatencyBlock][slot % kLatencyBlock];
   }
+  /// Whether some second with requests has no per-second quantiles (kMaxLatencyCells reached).
+  [[nodiscard]] bool latency_detail_truncated() const { return latency_truncated_; }
   void add_deployment(std::size_t region, const std::vector<DeploymentSample>& samples, std::optional<double> target,
                       double tolerance = 0.1) {
     auto& c = capacity_.at(region);
@@ -260,7 +267,28 @@ class RunMetrics {
   LatencyHistogram latency_;
   std::optional<TimePoint> first_failure_, last_failure_;
   TimePoint first_start_, last_completion_;
-  std::vector<CoarseLatencyHistogram> per_second_latency_;
+  // Per-second latency, by (second, region): a histogram only for the cells
+  // that have requests, in blocks allocated as the run goes (one allocation
+  // per 256 such cells), so memory follows what is recorded, not the horizon.
+  static constexpr std::uint32_t kNoLatency = UINT32_MAX;
+  static constexpr std::size_t kLatencyBlock = 256;
+  CoarseLatencyHistogram* latency_cell(std::size_t cell) {
+    std::uint32_t& slot = latency_slot_[cell];
+    if (slot == kNoLatency) {
+      if (latency_cells_ >= kMaxLatencyCells) {
+        latency_truncated_ = true;
+        return nullptr;
+      }
+      if (latency_cells_ % kLatencyBlock == 0) latency_blocks_.emplace_back().reserve(kLatencyBlock);
+      latency_blocks_.back().emplace_back();
+      slot = static_cast<std::uint32_t>(latency_cells_++);
+    }
+    return &latency_blocks_[slot / kLatencyBlock][slot % kLatencyBlock];
+  }
+  std::vector<std::uint32_t> latency_slot_;
+  std::vector<std::vector<CoarseLatencyHistogram>> latency_blocks_;
+  std::size_t latency_cells_ = 0;
+  bool latency_truncated_ = false;
   std::vector<RegionCapacitySeries> capacity_;
   EventLog log_;
 };

@@ -94,7 +94,8 @@ inline const FieldTable& fields_of<ModelFile>() {
     t.add("description", &P::description).means("read and ignored").source_is("drsim convention");
     t.custom("notes", FieldKind::custom, "a string or an array of strings")
         .means("copied into the result's notes").default_is("none");
-    t.add("duration", &P::duration).in_unit("s").means("the run's horizon")
+    t.add("duration", &P::duration).at_most(kMaxRunSeconds).in_unit("s")
+        .means("the run's horizon, at most 7 days (the per-second series of a run are kept in memory)")
         .default_is("0s: the end of the last load generator + 60 s").source_is("assumption");
     t.add("log_events", &P::log_events).means("event log (events.csv) of replication 0; other replications never log")
         .source_is("drsim convention");

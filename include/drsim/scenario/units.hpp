@@ -2,6 +2,7 @@
 // durations of core/time.hpp.
 #pragma once
 
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -16,7 +17,7 @@ inline double parse_rate(const std::string& text) {
   const std::string num = text.substr(0, slash);
   char* end = nullptr;
   const double n = std::strtod(num.c_str(), &end);
-  if (num.empty() || end != num.c_str() + num.size() || !(n >= 0))
+  if (num.empty() || end != num.c_str() + num.size() || !(n >= 0) || !std::isfinite(n))
     throw std::invalid_argument("invalid rate \"" + text + "\" (expected e.g. \"100/s\", \"6000/min\")");
   if (slash == std::string::npos) return n;
   const std::string unit = text.substr(slash + 1);
