@@ -33,6 +33,7 @@ struct Summary {
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
   std::uint64_t in_flight = 0;
+  std::uint64_t pre_fault_failed = 0;  // failed, started before the headline fault
   std::uint64_t attempts = 0;
   std::map<int, std::uint64_t> by_code;
   std::map<std::string, std::uint64_t> by_cause;
@@ -59,7 +60,10 @@ class Result {
 
   /// The drsim.result/1 document.
   [[nodiscard]] std::string to_json(int indent = -1) const;
-  /// fortio's own summary text (RetCodes and latency percentiles).
+  /// With several replications: their means and 95 % intervals, then a line
+  /// introducing replication 0 as one possible drill; empty with one.
+  [[nodiscard]] std::string replications_report() const;
+  /// fortio's own summary text (RetCodes and latency percentiles) of replication 0.
   [[nodiscard]] std::string fortio_summary() const;
   /// fortio's JSON shape (RetCodes, DurationHistogram, ActualQPS).
   [[nodiscard]] std::string fortio_json() const;

@@ -80,6 +80,7 @@ py::dict summary(const drsim::Result& r) {
   d["time_to_detect_s"] = number_or_none(h.time_to_detect_s);
   d["time_to_answer_change_s"] = number_or_none(h.time_to_answer_change_s);
   d["time_to_drain_s"] = number_or_none(h.time_to_drain_s);
+  d["pre_fault_failed"] = s.pre_fault_failed;
   if (h.failure_window_start_s && h.failure_window_end_s) {
     py::list window;
     window.append(*h.failure_window_start_s);

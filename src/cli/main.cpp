@@ -138,7 +138,7 @@ int run_command(const std::vector<std::string>& args) {
   if (format == "json") std::cout << result.to_json() << "\n";
   else if (format == "fortio-json") std::cout << result.fortio_json() << "\n";
   else if (format == "fortio") std::cout << result.fortio_summary();
-  else std::cout << result.fortio_summary() << result.report();
+  else std::cout << result.replications_report() << result.fortio_summary() << result.report();
   return 0;
 }
 

@@ -334,7 +334,7 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
       for (const auto& [name, v] : f) stats[name].add(v);
     for (const auto& name : result.figures) {
       auto it = stats.find(name);
-      if (it != stats.end()) pr.figures[name] = t_interval(it->second, options.level);
+      if (it != stats.end()) pr.figures[name] = figure_interval(name, it->second, options.level);
     }
     if (options.keep_replications) pr.per_replication = std::move(figures[p]);
     result.points.push_back(std::move(pr));

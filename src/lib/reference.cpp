@@ -278,7 +278,8 @@ std::string explain_markdown() {
     os << "| `" << kCauseNames[c] << "` | " << fortio_code(static_cast<Cause>(c)) << " | " << kCauseMeanings[c] << " |\n";
   os << "\n## Result figures\n\n"
         "Each replication's figures (`headline_figures`, `src/lib/run.cpp`); `--replications N` reports their mean and "
-        "95 % Student-t interval, and the summary of `drsim.result/1` holds replication 0's values.\n\n"
+        "95 % Student-t interval, clipped to the figure's range (0 to 100 for a share of requests in %, at least 0 "
+        "for the rest), and the summary of `drsim.result/1` holds replication 0's values.\n\n"
         "| figure | definition |\n|---|---|\n";
   for (const auto& d : kFigureDefinitions) os << "| `" << d.name << "` | " << d.definition << " |\n";
   os << "\n## Errors\n\n"

@@ -53,6 +53,7 @@ std::string Result::to_json(int indent) const {
   sum["time_to_detect_s"] = optional_number(s.headline.time_to_detect_s);
   sum["time_to_answer_change_s"] = optional_number(s.headline.time_to_answer_change_s);
   sum["time_to_drain_s"] = optional_number(s.headline.time_to_drain_s);
+  sum["pre_fault_failed"] = s.pre_fault_failed;
   if (s.headline.failure_window_start_s && s.headline.failure_window_end_s)
     sum["failure_window_s"] = {tidy(*s.headline.failure_window_start_s), tidy(*s.headline.failure_window_end_s)};
   else
@@ -88,9 +89,29 @@ std::string Result::to_json(int indent) const {
   return j.dump(indent);
 }
 
+std::string Result::replications_report() const {
+  if (figures_.size() < 2) return {};
+  std::ostringstream o;
+  o << "== drsim: " << model_ << ", " << figures_.size() << " replications (seed " << seed_
+    << "): mean [95 % Student-t interval, clipped to the figure's range]\n";
+  for (const char* k : {"failed_pct", "time_to_detect_s", "failure_window_s", "time_to_drain_s", "throttled_pct",
+                        "time_to_stable_s"}) {
+    auto it = aggregates_.find(k);
+    if (it == aggregates_.end() || (std::string(k) == "throttled_pct" && it->second.hi == 0)) continue;
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-18s %10.3f [%.3f, %.3f]%s\n", k, it->second.mean, it->second.lo, it->second.hi,
+                  it->second.n < figures_.size() ? (" over " + std::to_string(it->second.n) + " replications").c_str() : "");
+    o << line;
+  }
+  o << "\n== replication 0 of " << figures_.size() << ", one possible drill:\n";
+  return o.str();
+}
+
 std::string Result::fortio_summary() const {
   const Summary& s = summary_;
   std::ostringstream o;
+  if (figures_.size() > 1)
+    o << "# drsim " << model_ << ": replication 0 of " << figures_.size() << " (seed " << seed_ << "), one possible drill\n";
   const auto& lat = metrics_.latency();
   const double total = static_cast<double>(std::max<std::uint64_t>(1, s.ok + s.failed));
   o << "Aggregated Function Time : count " << (s.ok + s.failed) << " avg " << fmt("%.9g", s.latency_avg_s) << " +/- "
@@ -114,7 +135,7 @@ std::string Result::fortio_json() const {
   const auto& lat = metrics_.latency();
   ordered_json j;
   j["RunType"] = "HTTP";
-  j["Labels"] = "drsim prediction: " + model_;
+  j["Labels"] = "drsim prediction: " + model_ + ", replication 0 of " + std::to_string(figures_.size());
   j["ActualQPS"] = tidy(s.actual_qps);
   j["ActualDuration"] = static_cast<std::int64_t>(std::llround(s.duration_s * 1e9));
   ordered_json hist;
@@ -155,6 +176,7 @@ std::string Result::report() const {
   if (h.failure_window_start_s && h.failure_window_end_s)
     o << "failure window       " << fmt("%.2f", *h.failure_window_start_s) << " s .. " << fmt("%.2f", *h.failure_window_end_s)
       << " s (" << fmt("%.1f", *h.failure_window_end_s - *h.failure_window_start_s) << " s)\n";
+  if (s.pre_fault_failed) o << "before the fault     " << s.pre_fault_failed << " failed (not in the window above)\n";
   if (h.time_to_drain_s) o << "time to drain        " << fmt("%.1f", *h.time_to_drain_s) << " s (99 % of new requests on healthy gateways)\n";
   if (s.by_cause.count("http_429") && s.by_cause.at("http_429")) o << "throttled (429)      " << fmt("%.2f", h.throttled_pct) << " %\n";
   if (h.peak_utilization_pct) o << "peak gateway CPU     " << fmt("%.0f", *h.peak_utilization_pct) << " % of request\n";
@@ -169,15 +191,6 @@ std::string Result::report() const {
   for (std::size_t r = 0; r < regions_.size() && r < h.ok_share_by_region.size(); ++r)
     o << " " << regions_[r] << " " << fmt("%.1f", 100 * h.ok_share_by_region[r]) << " %";
   o << "\n";
-  if (figures_.size() > 1) {
-    o << "over " << figures_.size() << " replications (mean, 95 % interval):\n";
-    for (const char* k : {"failed_pct", "time_to_detect_s", "failure_window_s", "time_to_drain_s"}) {
-      auto it = aggregates_.find(k);
-      if (it == aggregates_.end()) continue;
-      o << "  " << k << ": " << fmt("%.3f", it->second.mean) << " [" << fmt("%.3f", it->second.lo) << ", "
-        << fmt("%.3f", it->second.hi) << "]\n";
-    }
-  }
   o << "assumptions:\n";
   for (const auto& a : assumptions_) o << "  " << a.key << ": " << a.value << "\n";
   for (const auto& w : warnings_) o << "warning: " << w << "\n";

@@ -16,7 +16,7 @@ std::map<std::string, double> headline_figures(const RunMetrics& m) {
   const double completed = static_cast<double>(std::max<std::uint64_t>(1, m.completed()));
   f["refused_pct"] = 100.0 * static_cast<double>(m.count(Cause::connect_refused)) / completed;
   f["timeout_pct"] = 100.0 * static_cast<double>(m.count(Cause::connect_timeout) + m.count(Cause::read_timeout)) / completed;
-  f["throttled_pct"] = 100.0 * static_cast<double>(m.count(Cause::http_429)) / completed;
+  f["throttled_pct"] = h.throttled_pct;
   f["code_503_pct"] = 100.0 * static_cast<double>(m.count(Cause::http_503)) / completed;
   if (h.time_to_detect_s) f["time_to_detect_s"] = *h.time_to_detect_s;
   if (h.time_to_answer_change_s) f["time_to_answer_change_s"] = *h.time_to_answer_change_s;
@@ -39,6 +39,7 @@ Summary summarize(const RunMetrics& m) {
   s.ok = m.ok();
   s.failed = m.failed();
   s.in_flight = m.in_flight();
+  s.pre_fault_failed = m.pre_fault_failed();
   s.attempts = m.attempts();
   for (std::size_t c = 0; c < kCauseCount; ++c) {
     const auto cause = static_cast<Cause>(c);
@@ -84,7 +85,7 @@ Result run(const Scenario& scenario, const RunOptions& options) {
   std::map<std::string, RunningStats> stats;
   for (const auto& f : result.figures_)
     for (const auto& [k, v] : f) stats[k].add(v);
-  for (const auto& [k, s] : stats) result.aggregates_[k] = t_interval(s, 0.95);
+  for (const auto& [k, s] : stats) result.aggregates_[k] = figure_interval(k, s, 0.95);
 
   result.summary_ = summarize(result.metrics_);
   result.seed_ = options.seed;

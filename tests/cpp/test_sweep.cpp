@@ -394,3 +394,20 @@ TEST_CASE("drsim sweep writes the table and rejects bad arguments with exit 2", 
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("A figure's interval stays inside the figure's range", "[sweep]") {
+  // Two replications, 0 % and 50 %: the Student-t interval is
+  // 25 +/- t(0.975, 1) x 35.36 / sqrt(2) = 25 +/- 12.706 x 25 = [-292.6, 342.6].
+  drsim::RunningStats s;
+  s.add(0);
+  s.add(50);
+  const auto raw = drsim::t_interval(s, 0.95);
+  CHECK(raw.lo == Approx(-292.65).epsilon(1e-3));
+  const auto pct = drsim::figure_interval("failed_pct", s, 0.95);
+  CHECK(pct.mean == 25);
+  CHECK(pct.lo == 0);
+  CHECK(pct.hi == 100);
+  const auto secs = drsim::figure_interval("time_to_stable_s", s, 0.95);
+  CHECK(secs.lo == 0);
+  CHECK(secs.hi == Approx(raw.hi));  // no upper bound on a time
+}

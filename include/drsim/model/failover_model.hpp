@@ -207,6 +207,8 @@ class FailoverModel {
     gtm_->start(phases);
     RandomStream fault_rng = sim_.stream("faults");
     faults_->start(fault_rng);
+    // The headline fault is known once its time is drawn: metrics split what fails before it.
+    if (const auto fault = faults_->first_gateway_fault()) metrics_.fault_at = fault->at;
     clients_->start();
   }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,7 +37,7 @@ struct Headline {
   std::vector<double> ok_share_by_region;        // share of ok requests served by each region
   std::optional<double> peak_utilization_pct;    // highest per-second gateway CPU, % of request
   std::optional<double> time_to_stable_s;        // fault -> CPU under target and no 429/503 for 60 s
-  double throttled_pct = 0;                      // 429s over completed requests
+  double throttled_pct = 0;                      // 429s over requests ended, from the fault on
 };
 
 /// The figures a replication reports (headline_figures in run.hpp), each
@@ -44,15 +45,16 @@ struct Headline {
 struct FigureDefinition {
   std::string_view name;
   std::string_view definition;
+  double upper = std::numeric_limits<double>::infinity();  // every figure is >= 0; a share of requests <= 100
 };
 inline constexpr std::array<FigureDefinition, 16> kFigureDefinitions = {{
     {"requests", "requests started"},
     {"failed", "requests ended with a cause other than `ok`"},
-    {"failed_pct", "100 x failed / requests ended; requests still in flight at the horizon are left out"},
-    {"refused_pct", "100 x `connect_refused` / requests ended"},
-    {"timeout_pct", "100 x (`connect_timeout` + `read_timeout`) / requests ended"},
-    {"throttled_pct", "100 x `http_429` / requests ended"},
-    {"code_503_pct", "100 x `http_503` / requests ended"},
+    {"failed_pct", "100 x failed / requests ended; requests still in flight at the horizon are left out", 100},
+    {"refused_pct", "100 x `connect_refused` / requests ended", 100},
+    {"timeout_pct", "100 x (`connect_timeout` + `read_timeout`) / requests ended", 100},
+    {"throttled_pct", "100 x `http_429` / requests ended, over requests started at or after `fault_at_s` (the whole run without a fault)", 100},
+    {"code_503_pct", "100 x `http_503` / requests ended", 100},
     {"fault_at_s", "start of the earliest fault that hits a gateway address"},
     {"time_to_detect_s",
      "from `fault_at_s` to the first time at or after it that the GTM judged one of the hit addresses unhealthy "
@@ -62,8 +64,9 @@ inline constexpr std::array<FigureDefinition, 16> kFigureDefinitions = {{
      "let s be the last whole second at or after floor(`fault_at_s`) in which more than 1 % of the requests started "
      "had their first attempt aimed at an address under an active fault; (s + 1) - `fault_at_s`, or 0 when none"},
     {"failure_window_s",
-     "start time of the last failed request - start time of the first, over the whole run and every cause; the "
-     "JSON summary gives the pair [first, last]"},
+     "start time of the last failed request - start time of the first, every cause, over requests started at or "
+     "after `fault_at_s` (the whole run without a fault); the JSON summary gives the pair [first, last] and counts "
+     "failures of requests started before the fault as `pre_fault_failed`"},
     {"latency_p50_s", "median of every ended request's time from send to end (failures included), within 1/128"},
     {"latency_p99_s", "99th percentile of the same"},
     {"peak_utilization_pct",
@@ -74,6 +77,24 @@ inline constexpr std::array<FigureDefinition, 16> kFigureDefinitions = {{
      "or an HPA wanted other than its ready replicas, if 60 scanned seconds follow it; 0 when none; absent when not "
      "reached"},
 }};
+
+/// The largest value a figure can take (100 for a share of requests in %,
+/// none otherwise); every figure is at least 0.
+inline double figure_upper_bound(std::string_view name) {
+  for (const auto& d : kFigureDefinitions)
+    if (d.name == name) return d.upper;
+  return std::numeric_limits<double>::infinity();
+}
+
+/// A figure's mean and Student-t interval over replications, clipped to the
+/// figure's range ([0, 100] for a share in %, [0, inf) otherwise): with few
+/// replications or a skewed figure the symmetric interval can leave it.
+inline ConfidenceInterval figure_interval(std::string_view name, const RunningStats& s, double level = 0.95) {
+  ConfidenceInterval ci = t_interval(s, level);
+  ci.lo = std::clamp(ci.lo, 0.0, figure_upper_bound(name));
+  ci.hi = std::clamp(ci.hi, 0.0, figure_upper_bound(name));
+  return ci;
+}
 
 /// One firing of an alert rule.
 struct AlertRecord {
@@ -118,9 +139,20 @@ class RunMetrics {
     ++c.sent;
     c.to_faulty += to_faulty ? 1 : 0;
     ++c.by_cause[static_cast<std::size_t>(cause)];
+    // The failure window and the throttled share are about the fault: what
+    // failed before it (a cold start's 429s) is counted apart.
+    const bool before_fault = fault_at && started < *fault_at;
+    if (!before_fault) {
+      ++completed_since_fault_;
+      if (cause == Cause::http_429) ++throttled_since_fault_;
+    }
     if (is_failure(cause)) {
-      if (!first_failure_ || started < *first_failure_) first_failure_ = started;
-      if (!last_failure_ || started > *last_failure_) last_failure_ = started;
+      if (before_fault) {
+        ++pre_fault_failed_;
+      } else {
+        if (!first_failure_ || started < *first_failure_) first_failure_ = started;
+        if (!last_failure_ || started > *last_failure_) last_failure_ = started;
+      }
     }
   }
   void request_started() { ++started_; }
@@ -139,6 +171,8 @@ class RunMetrics {
   [[nodiscard]] const SeriesCell& at(std::size_t second, std::size_t region) const {
     return cells_[second * (regions_ + 1) + region];
   }
+  /// Failures of requests started before the headline fault (fault_at).
+  [[nodiscard]] std::uint64_t pre_fault_failed() const { return pre_fault_failed_; }
   [[nodiscard]] std::optional<TimePoint> first_failure() const { return first_failure_; }
   [[nodiscard]] TimePoint first_start() const { return first_start_; }
   [[nodiscard]] TimePoint last_completion() const { return last_completion_; }
@@ -214,7 +248,9 @@ class RunMetrics {
       for (std::size_t r = 0; r < regions_; ++r) ok_region[r] += at(s, r).by_cause[0];
     for (auto v : ok_region) ok_total += v;
     for (auto v : ok_region) h.ok_share_by_region.push_back(ok_total ? static_cast<double>(v) / static_cast<double>(ok_total) : 0.0);
-    h.throttled_pct = completed_ ? 100.0 * static_cast<double>(count(Cause::http_429)) / static_cast<double>(completed_) : 0.0;
+    h.throttled_pct = completed_since_fault_ ? 100.0 * static_cast<double>(throttled_since_fault_) /
+                                                   static_cast<double>(completed_since_fault_)
+                                             : 0.0;
     if (has_capacity_model()) {
       double peak = 0;
       for (const auto& c : capacity_)
@@ -264,6 +300,7 @@ class RunMetrics {
   std::vector<SeriesCell> cells_;
   std::array<std::uint64_t, kCauseCount> by_cause_{};
   std::uint64_t started_ = 0, completed_ = 0, attempts_ = 0;
+  std::uint64_t pre_fault_failed_ = 0, completed_since_fault_ = 0, throttled_since_fault_ = 0;
   LatencyHistogram latency_;
   std::optional<TimePoint> first_failure_, last_failure_;
   TimePoint first_start_, last_completion_;
