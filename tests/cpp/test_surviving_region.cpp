@@ -78,3 +78,30 @@ TEST_CASE("The drill carries the surviving-region detail without throttling", "[
   CHECK(*s.headline.peak_utilization_pct < 80);
   CHECK(result.metrics().capacity(0).samples.size() >= 300);
 }
+
+TEST_CASE("per_downstream_connection gives a kept-alive connection its own bucket across requests", "[overload][ratelimit]") {
+  // The drill without its fault: one fortio connection at 196 qps, each gateway
+  // pod limited to 100 per second per downstream connection (fill 1 s, timer).
+  auto sc = Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-gtm-drill.json");
+  sc.set({{"faults", "[]"},
+          {"clients.fortio.load.qps", "196"},
+          {"regions.region-1.gateway.rate_limit.per_downstream_connection", "true"},
+          {"regions.region-2.gateway.rate_limit.per_downstream_connection", "true"}});
+  SECTION("a client that keeps its connection after a 429: 96 of every 196 requests a second are throttled") {
+    sc.set("clients.fortio.profile", R"({"preset": "fortio-first", "keepalive": true, "keep_on_http_error": true})");
+    const auto r = run(sc, {.seed = 3});
+    // 100 tokens a second pass; (196 - 100) / 196 = 48.98 %.
+    CHECK(r.summary().headline.throttled_pct == Approx(48.98).margin(0.5));
+  }
+  SECTION("fortio closes the connection after a 429: the next one starts with a full bucket") {
+    sc.set("clients.fortio.profile", R"({"preset": "fortio-first", "keepalive": true})");
+    const auto r = run(sc, {.seed = 3});
+    // A connection's 100 tokens pass 100 requests, the 101st gets 429 and
+    // closes it, and the next connection starts full: 1 in 101 = 0.99 %.
+    CHECK(r.summary().headline.throttled_pct == Approx(0.99).margin(0.1));
+  }
+  SECTION("without keepalive every request has a connection, and a full bucket, of its own") {
+    const auto r = run(sc, {.seed = 3});
+    CHECK(r.summary().by_cause.at("http_429") == 0);
+  }
+}

@@ -66,6 +66,10 @@ struct ClientProfile {
   /// Budget of the whole call (connect + read); zero: none. fortio's -timeout covers both.
   Duration total_timeout = Duration::seconds(3);
   bool keepalive = false;
+  /// Keep the kept-alive connection after an HTTP error (429, 503, 504): most
+  /// clients read the error and reuse the connection; fortio closes it after
+  /// any response that is not OK. Socket errors always close it.
+  bool keep_on_http_error = false;
   int retries = 0;
   Duration retry_backoff = Duration::milliseconds(25);
   bool retry_on_5xx = false;
@@ -124,6 +128,7 @@ inline ClientProfile client_preset(const std::string& name) {
     p.read_timeout = Duration::seconds(30);
     p.total_timeout = Duration::zero();
     p.keepalive = true;
+    p.keep_on_http_error = true;  // an HTTP error is a complete response: the connection stays usable
     return p;
   }
   if (name == "java") {
@@ -135,6 +140,7 @@ inline ClientProfile client_preset(const std::string& name) {
     p.read_timeout = Duration::seconds(10);
     p.total_timeout = Duration::zero();
     p.keepalive = true;
+    p.keep_on_http_error = true;  // an HTTP error is a complete response: the connection stays usable
     return p;
   }
   if (name == "chrome") {
@@ -148,6 +154,7 @@ inline ClientProfile client_preset(const std::string& name) {
     p.read_timeout = Duration::seconds(60);
     p.total_timeout = Duration::zero();
     p.keepalive = true;
+    p.keep_on_http_error = true;  // an HTTP error is a complete response: the connection stays usable
     return p;
   }
   if (name == "curl") {
@@ -161,6 +168,7 @@ inline ClientProfile client_preset(const std::string& name) {
     p.read_timeout = Duration::seconds(300);
     p.total_timeout = Duration::zero();
     p.keepalive = false;
+    p.keep_on_http_error = true;  // an HTTP error is a complete response: the connection stays usable
     return p;
   }
   if (name == "envoy-strict-dns") {
@@ -175,6 +183,7 @@ inline ClientProfile client_preset(const std::string& name) {
     // Envoy picks a host per request; modelled without connection reuse so
     // the per-request round robin over hosts is kept.
     p.keepalive = false;
+    p.keep_on_http_error = true;  // an HTTP error is a complete response: the connection stays usable
     return p;
   }
   if (name == "nginx") {
@@ -188,6 +197,7 @@ inline ClientProfile client_preset(const std::string& name) {
     p.read_timeout = Duration::seconds(60);     // proxy_read_timeout
     p.total_timeout = Duration::zero();
     p.keepalive = false;
+    p.keep_on_http_error = true;  // an HTTP error is a complete response: the connection stays usable
     return p;
   }
   std::string known;
@@ -255,6 +265,10 @@ inline const FieldTable& fields_of<ClientProfile>() {
         .means("reuse the connection; any failure closes it (fortio's own default is on; off matches the drill's "
                "-keepalive=False)")
         .source_is(kSourceFortioFlags);
+    t.add("keep_on_http_error", &P::keep_on_http_error)
+        .means("a kept-alive connection survives an HTTP error (429, 503, 504); false: any response that is not OK "
+               "closes it, as fortio does")
+        .source_is(kSourceFortioKeepalive);
     t.add("retries", &P::retries).range(0, 100).in_unit("retries")
         .means("retries after a failure (never after 429; after 503/504 only with retry_on_5xx)").source_is("assumption");
     t.add("retry_backoff", &P::retry_backoff).in_unit("s")

@@ -289,10 +289,10 @@ class FailoverModel {
       connected(ri, a, sim_.now(), *rtt);
     } else if (cr == ConnectResult::refuse) {
       // The gateway behind the connection is gone: the peer resets it.
-      c.conn_address = kNoAddress;
+      close_connection(c);
       finish_at(ri, sim_.now() + *rtt, Cause::connection_reset, a);
     } else {
-      c.conn_address = kNoAddress;
+      close_connection(c);
       finish_at(ri, std::min(r.deadline, sim_.now() + clients_->profile_of(r.client).read_timeout), Cause::read_timeout, a);
     }
   }
@@ -338,7 +338,7 @@ class FailoverModel {
     if (deployments_[address] || has_app(address)) {
       // The request reaches the server side half an RTT after the connection is up.
       r.back = rtt / 2;
-      if (p.keepalive) clients_->client(r.client).conn_address = address;
+      if (p.keepalive) keep_connection(clients_->client(r.client), address);
       if (deployments_[address]) sim_.at(at + r.back, [this, ri] { arrive(ri); }, tag(EventKind::arrive_at_gateway));
       else sim_.at(at + r.back, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
       return;
@@ -346,7 +346,7 @@ class FailoverModel {
     r.back = rtt;
     const double service = std::max(0.0, spec_.gateways[address].service_time_s.sample(service_rng_));
     const Cause cause = reply(ri, at + Duration::from_seconds(service), false);
-    if (p.keepalive && cause == Cause::ok) clients_->client(r.client).conn_address = address;
+    if (p.keepalive && cause == Cause::ok) keep_connection(clients_->client(r.client), address);
   }
 
   /// The server side answered at `answered` (failed: with a 503); the reply
@@ -367,6 +367,21 @@ class FailoverModel {
   }
 
   [[nodiscard]] bool has_app(std::uint16_t address) const { return mesh_ && mesh_->has_app(address); }
+
+  /// The client keeps its connection to `address` open for the next request;
+  /// a new one gets its own rate-limit bucket where the gateway limits per
+  /// downstream connection.
+  void keep_connection(Client& c, std::uint16_t address) {
+    if (c.conn_address == address) return;
+    close_connection(c);
+    c.conn_address = address;
+    if (deployments_[address]) c.conn_bucket = deployments_[address]->open_connection();
+  }
+  void close_connection(Client& c) {
+    if (c.conn_bucket != UINT32_MAX) deployments_[c.conn_address]->close_connection(c.conn_bucket);
+    c.conn_address = kNoAddress;
+    c.conn_bucket = UINT32_MAX;
+  }
 
   /// How long the server side has to answer so the reply reaches the client
   /// before its read deadline; nullopt (and the request ends as a read
@@ -398,7 +413,7 @@ class FailoverModel {
       finish_at(ri, back, Cause::connection_reset, r.address);
       return;
     }
-    switch (d.submit(ri, *wait)) {
+    switch (d.submit(ri, *wait, clients_->client(r.client).conn_bucket)) {
       case GatewayVerdict::accepted: return;  // on_done follows
       case GatewayVerdict::rate_limited: finish_at(ri, back, Cause::http_429, r.address); return;
       case GatewayVerdict::overflow:
@@ -417,8 +432,10 @@ class FailoverModel {
     Client& c = clients_->client(r.client);
     const ClientProfile& p = clients_->profile_of(r.client);
     if (cause != Cause::ok) {
-      // fortio (and most clients) close the socket after an error.
-      if (c.conn_address == address) c.conn_address = kNoAddress;
+      // A socket error closes the connection; an HTTP error does too unless
+      // the client keeps connections across them (fortio does not).
+      const bool http_answer = cause == Cause::http_429 || cause == Cause::http_503 || cause == Cause::http_504;
+      if (c.conn_address == address && !(http_answer && p.keep_on_http_error)) close_connection(c);
       const bool retryable = cause != Cause::http_429 && (cause != Cause::http_503 || p.retry_on_5xx) &&
                              (cause != Cause::http_504 || p.retry_on_5xx);
       if (r.retries_left > 0 && retryable) {

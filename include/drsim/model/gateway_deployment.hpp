@@ -61,7 +61,9 @@ class GatewayDeployment {
       : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log), component_(component),
         gateway_(sim, spec_.pod, completion, "gateway/" + name_, component), rng_(sim.stream("gateway/" + name_ + "/startup")) {
     if (spec_.replicas < 0) throw ParameterError("gateway replicas must not be negative");
-    if (spec_.rate_limit) limiter_.emplace(spec_.rate_limit->bucket());
+    if (spec_.rate_limit && !spec_.rate_limit->per_downstream_connection) limiter_.emplace(spec_.rate_limit->bucket());
+    if (spec_.rate_limit && spec_.rate_limit->per_downstream_connection)
+      per_connection_.emplace(spec_.rate_limit->bucket());
     if (spec_.hpa) hpa_.emplace(spec_.hpa->spec, spec_.hpa->controller);
   }
   GatewayDeployment(const GatewayDeployment&) = delete;
@@ -99,11 +101,27 @@ class GatewayDeployment {
   [[nodiscard]] bool down() const { return down_; }
 
   /// Offers a request; `timeout` is how long the client will wait for it.
-  GatewayVerdict submit(std::uint32_t request, Duration timeout) {
+  /// A kept-alive downstream connection opens: with per_downstream_connection
+  /// it gets a full bucket of its own; the id goes with its requests.
+  std::uint32_t open_connection() {
+    return per_connection_ ? per_connection_->open_connection(sim_->now()) : kNoConnection;
+  }
+  void close_connection(std::uint32_t id) {
+    if (per_connection_ && id != kNoConnection) per_connection_->close_connection(id);
+  }
+  static constexpr std::uint32_t kNoConnection = UINT32_MAX;
+
+  /// `connection`: the request's kept-alive connection (open_connection), or
+  /// kNoConnection for a connection opened for this request alone, whose
+  /// full bucket always admits it.
+  GatewayVerdict submit(std::uint32_t request, Duration timeout, std::uint32_t connection = kNoConnection) {
     const std::size_t n = ready_.size();
     if (n == 0) return GatewayVerdict::no_ready_pod;
     const std::uint32_t pod = ready_[cursor_++ % n];
-    if (limiter_ && !spec_.rate_limit->per_downstream_connection && !limiter_->admit(pods_[pod].bucket, sim_->now())) {
+    const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, sim_->now())
+                                  : per_connection_ && connection != kNoConnection &&
+                                        !per_connection_->admit(connection, sim_->now());
+    if (limited) {
       // The 429 costs a little CPU too.
       pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
       ++rate_limited_;
@@ -265,6 +283,7 @@ class GatewayDeployment {
   Gateway gateway_;
   RandomStream rng_;
   std::optional<LocalRateLimit> limiter_;
+  std::optional<PerConnectionRateLimit> per_connection_;
   std::optional<HorizontalPodAutoscaler> hpa_;
   std::vector<PodRecord> pods_;
   std::vector<std::uint32_t> ready_;  // indices into pods_, rotation order

@@ -38,6 +38,8 @@ inline constexpr const char* kSourcePam2023TtlViolations =
 inline constexpr const char* kSourceFortioTimeout =
     "fortio/fortio:fhttp/http_client.go@v1.75.2 (HTTPReqTimeOutDefaultValue 3 s, for the connect and again for the reply)";
 inline constexpr const char* kSourceFortioDnsMethods = "fortio/fortio:fnet/network.go@v1.75.2 (ResolveByProto)";
+inline constexpr const char* kSourceFortioKeepalive =
+    "fortio/fortio:fhttp/http_client.go@v1.75.2 (FastClient closes the socket after a response that is not OK)";
 inline constexpr const char* kSourceGoPartialDeadline =
     "golang/go:src/net/dial.go (partialDeadline, saneMinimum 2 s)";
 

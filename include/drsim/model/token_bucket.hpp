@@ -121,7 +121,8 @@ inline const FieldTable& fields_of<RateLimitSpec>() {
                "(Envoy >= 1.31)")
         .source_is(kSourceEnvoyRefill1_31);
     t.add("per_downstream_connection", &P::per_downstream_connection)
-        .means("one bucket per downstream connection instead of per pod (not wired in: true switches the limiter off)")
+        .means("one bucket per downstream connection instead of per pod: a kept-alive connection keeps its bucket "
+               "across requests, a connection opened for one request starts full and always passes")
         .source_is(kSourceEnvoyLocalRateLimitDocs);
     t.add("port", &P::port).range(1, 65535).means("the gateway port the limit applies to (not modelled)")
         .source_is(kSourceSeedDrill);
