@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,7 +26,14 @@ struct RunOptions {
   std::uint64_t seed = 1;
   int replications = 1;
   int threads = 0;  // 0: every core
+  /// Called after each finished replication with (done, total), one call at a time.
+  std::function<void(std::size_t, std::size_t)> progress{};
 };
+
+/// About how many requests one replication of the model sends (fortio's
+/// calls, open-loop rates over their durations at their peak, closed-loop
+/// users at one request per think time): the size of a run before it starts.
+double expected_requests(const ModelSpec& spec);
 
 /// Replication 0's counts and headline figures.
 struct Summary {

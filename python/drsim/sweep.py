@@ -176,6 +176,7 @@ def _merge(parts: Sequence[Any], parameters: list[str], figures: Optional[Sequen
         known = [f for f in native.figure_names() if f in seen]
         merged.figures = known + sorted(seen - set(known))
     merged.points = [point for part in parts for point in part.points]
+    merged.warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))  # in order, once each
     return merged
 
 
@@ -192,7 +193,8 @@ def sweep_frame(result: Any) -> pd.DataFrame:
                                                  dtype=float)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(points), name="point"))
     frame.attrs.update(model=result.model, seed=result.seed, replications=result.replications, level=result.level,
-                       parameters=list(result.parameters), figures=list(result.figures))
+                       parameters=list(result.parameters), figures=list(result.figures),
+                       warnings=list(result.warnings))
     return frame
 
 

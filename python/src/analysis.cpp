@@ -177,15 +177,17 @@ void bind_sweep(py::module_& m) {
       .def_readwrite("parameters", &SweepResult::parameters)
       .def_readwrite("figures", &SweepResult::figures)
       .def_readwrite("points", &SweepResult::points)
+      .def_readwrite("warnings", &SweepResult::warnings)
       .def(py::pickle(
           [](const SweepResult& r) {
-            return py::make_tuple(r.model, r.seed, r.replications, r.level, r.parameters, r.figures, r.points);
+            return py::make_tuple(r.model, r.seed, r.replications, r.level, r.parameters, r.figures, r.points,
+                                  r.warnings);
           },
           [](const py::tuple& t) {
             return SweepResult{t[0].cast<std::string>(),         t[1].cast<std::uint64_t>(),
                                t[2].cast<int>(),                 t[3].cast<double>(),
                                t[4].cast<std::vector<std::string>>(), t[5].cast<std::vector<std::string>>(),
-                               t[6].cast<std::vector<PointResult>>()};
+                               t[6].cast<std::vector<PointResult>>(), t[7].cast<std::vector<std::string>>()};
           }));
 
   m.def("run_points", &run_points, py::arg("scenario"), py::arg("points"), py::arg("options"),

@@ -278,9 +278,18 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
   // Every point's model, checked before anything runs.
   std::vector<ModelSpec> specs;
   specs.reserve(points.size());
+  result.warnings = base.warnings();
   for (const auto& p : points) {
     Scenario sc = base;
     for (const auto& s : p.settings) sc.set(s.path, s.value);
+    std::string at;
+    for (const auto& s : p.settings) at += (at.empty() ? "" : ", ") + s.path + "=" + s.value;
+    for (const auto& w : sc.warnings()) {
+      if (std::find(base.warnings().begin(), base.warnings().end(), w) != base.warnings().end()) continue;
+      const std::string line = "at " + at + ": " + w;
+      if (std::find(result.warnings.begin(), result.warnings.end(), line) == result.warnings.end())
+        result.warnings.push_back(line);
+    }
     ModelSpec spec = sc.spec();
     spec.log_events = false;  // a sweep reports figures, not event logs
     specs.push_back(std::move(spec));
@@ -419,6 +428,7 @@ std::string sweep_json(const SweepResult& r, int indent) {
   doc["level"] = r.level;
   doc["parameters"] = r.parameters;
   doc["figures"] = r.figures;
+  doc["warnings"] = r.warnings;
   json rows = json::array();
   for (std::size_t i = 0; i < r.points.size(); ++i) {
     const PointResult& pt = r.points[i];

@@ -1,6 +1,7 @@
 #include "drsim/run.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #include "drsim/model/failover_model.hpp"
 #include "worker_pool.hpp"
@@ -29,6 +30,23 @@ std::map<std::string, double> headline_figures(const RunMetrics& m) {
   if (h.peak_utilization_pct) f["peak_utilization_pct"] = *h.peak_utilization_pct;
   if (h.time_to_stable_s) f["time_to_stable_s"] = *h.time_to_stable_s;
   return f;
+}
+
+double expected_requests(const ModelSpec& spec) {
+  double total = 0;
+  for (const auto& p : spec.populations) {
+    const LoadSpec& l = p.load;
+    switch (l.kind) {
+      case LoadKind::fortio:
+        total += l.fortio.calls > 0 ? static_cast<double>(l.fortio.calls) : l.fortio.qps * l.fortio.duration.seconds_f();
+        break;
+      case LoadKind::open_loop: total += l.rate.max_rate() * l.duration.seconds_f(); break;
+      case LoadKind::closed_loop:
+        total += static_cast<double>(l.clients) * l.duration.seconds_f() / std::max(1e-3, l.think_s.mean());
+        break;
+    }
+  }
+  return total;
 }
 
 namespace {
@@ -69,6 +87,8 @@ Result run(const Scenario& scenario, const RunOptions& options) {
   const int n = options.replications;
   Result result;
   result.figures_.resize(static_cast<std::size_t>(n));
+  std::mutex progress_mutex;
+  std::size_t done = 0;
   detail::for_each_task(static_cast<std::size_t>(n), options.threads, [&](std::size_t k) {
     ModelSpec spec = scenario.spec();
     if (k > 0) {
@@ -79,6 +99,10 @@ Result run(const Scenario& scenario, const RunOptions& options) {
     RunMetrics& m = model.run();
     result.figures_[k] = headline_figures(m);
     if (k == 0) result.metrics_ = std::move(m);
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      options.progress(++done, static_cast<std::size_t>(n));
+    }
   });
 
   // Aggregate in replication order: the same numbers whatever the threads did.

@@ -143,6 +143,8 @@ struct SweepResult {
   std::vector<std::string> parameters{};  // column order
   std::vector<std::string> figures{};     // column order
   std::vector<PointResult> points{};
+  /// The model's warnings, and those a point's settings raise ("at gtm.ttl=5s: ...").
+  std::vector<std::string> warnings{};
 };
 
 /// Every figure name a run can report, in the table's column order.
