@@ -188,9 +188,12 @@ class FailoverModel {
     probes_ = std::make_unique<GatewayProbes>(spec_.topology, lbs_, gray_rng_);
     gtm_ = std::make_unique<GlobalTrafficManager>(sim_, spec_.gtm, *probes_, &metrics_.log(), names);
     authority_ = std::make_unique<GtmAuthority>(*gtm_);
+    // The wall clock's second boundary, shared by every resolver (their own clock_phase wins).
+    RandomStream clock = sim_.stream("resolvers/clock");
+    const auto clock_phase = Duration::nanoseconds(static_cast<std::int64_t>(clock.below(1'000'000'000)));
     resolvers_.reserve(spec_.resolvers.size());
     for (std::size_t i = 0; i < spec_.resolvers.size(); ++i)
-      resolvers_.emplace_back(spec_.resolvers[i], *authority_, sim_.seed(), i);
+      resolvers_.emplace_back(spec_.resolvers[i], *authority_, sim_.seed(), i, clock_phase);
     faults_ = std::make_unique<FaultInjector>(
         sim_, spec_.faults, FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log()});
     clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this);
@@ -247,7 +250,7 @@ class FailoverModel {
     if (needs_lookup(p, c.dns, sim_.now())) {
       RecursiveResolver& res = resolvers_[c.resolver];
       const Resolution resolution = res.resolve(sim_.now());
-      lookup = res.params().lookup_latency;
+      lookup = res.params().lookup_latency + resolution.wait;
       store_resolution(p, c.dns, resolution, sim_.now());
       if (!resolution.ok || resolution.addresses.empty()) {
         finish_at(ri, sim_.now() + lookup, Cause::dns_failure, kNoAddress);
