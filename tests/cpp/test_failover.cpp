@@ -274,3 +274,69 @@ TEST_CASE("A component given a parameter it cannot work with throws ParameterErr
   CHECK_THROWS_AS(drsim::FailoverModel(spec, 1), drsim::ParameterError);
   CHECK_THROWS_AS(drsim::Distribution::exponential(0), drsim::ParameterError);
 }
+
+namespace {
+/// One call at t = 0 to an answer [gw-2, gw-1] whose first address is
+/// black-holed from the start (RTT 1 ms, 4 ms of service, so a call that
+/// connects at T ends at T + 6 ms). Returns the model's metrics.
+RunMetrics one_call_past_a_black_hole(const ClientProfile& profile) {
+  TwoRegionOptions o;
+  o.qps = 1;
+  o.duration = 1_s;
+  o.fault_kind = FaultKind::gateway_blackholed;
+  o.fault_at = 0_s;
+  o.rotation = RecordRotation::none;
+  auto spec = two_region_spec(o);
+  spec.gtm.policy = AnswerPolicy::all_rotated;
+  spec.gtm.primary = {{1, 1.0}, {0, 1.0}};  // the first answer lists gw-2 first
+  spec.horizon = 400_s;
+  spec.populations[0].profile = profile;
+  FailoverModel model(spec, 1);
+  return model.run();
+}
+}  // namespace
+
+TEST_CASE("Two addresses, the first black-holed: each client's connect rule decides which attempt succeeds and when",
+          "[failover][client][connect]") {
+  struct Case {
+    const char* preset;
+    std::optional<Duration> connect_timeout, total_timeout;
+    bool ok;
+    double at_s;  // when the call ends
+  };
+  const std::vector<Case> cases = {
+      // python: each address the full timeout, None by default: the kernel gives up on the SYN after 127 s.
+      {"python", {}, {}, true, 127.006},
+      {"python", 5_s, {}, true, 5.006},            // socket timeout 5 s: per address
+      // Go: 30 s dial timeout split over 2 addresses: 15 s each (>= 2 s).
+      {"go", {}, {}, true, 15.006},
+      {"go", 3_s, {}, true, 2.006},                // 3 / 2 < 2 s: raised to 2 s; the last address gets the 1 s left
+      // curl up to 8.15: half of the time left to the first address: 150 s, cut by the kernel at 127 s.
+      {"curl", {}, {}, true, 127.006},
+      {"curl", {}, 10_s, true, 5.006},             // -m 10 bounds the connect phase: 10 / 2 = 5 s
+      {"curl", 2_s, 10_s, true, 1.006},            // --connect-timeout 2: 1 s to the first address
+      // curl >= 8.16: the second attempt starts 200 ms after the first.
+      {"curl-8.16", {}, {}, true, 0.206},
+      // Node: the first attempt abandoned after 250 ms.
+      {"node", {}, {}, true, 0.256},
+      // Chrome: one 240 s connect job; the kernel ends the first attempt at 127 s.
+      {"chrome", {}, {}, true, 127.006},
+      // nginx: proxy_connect_timeout 60 s per attempt, then proxy_next_upstream.
+      {"nginx", {}, {}, true, 60.006},
+      // No fallback: the black-holed address is the only attempt.
+      {"java", {}, {}, false, 127.0},
+      {"fortio-first", {}, {}, false, 3.0},
+      {"envoy-strict-dns", {}, {}, false, 5.0},
+  };
+  for (const auto& c : cases) {
+    ClientProfile p = client_preset(c.preset);
+    if (c.connect_timeout) p.connect_timeout = *c.connect_timeout;
+    if (c.total_timeout) p.total_timeout = *c.total_timeout;
+    INFO(c.preset << ", connect " << to_string(p.connect_timeout) << ", timeout " << to_string(p.total_timeout));
+    const RunMetrics m = one_call_past_a_black_hole(p);
+    REQUIRE(m.completed() == 1);
+    CHECK(m.ok() == (c.ok ? 1u : 0u));
+    if (!c.ok) CHECK(m.count(Cause::connect_timeout) == 1);
+    CHECK(static_cast<double>(m.latency().max_ns()) * 1e-9 == Approx(c.at_s).margin(0.002));
+  }
+}

@@ -294,7 +294,9 @@ class FailoverModel {
       finish_at(ri, sim_.now() + *rtt, Cause::connection_reset, a);
     } else {
       c.conn_address = kNoAddress;
-      finish_at(ri, std::min(r.deadline, sim_.now() + clients_->profile_of(r.client).read_timeout), Cause::read_timeout, a);
+      const Duration read = clients_->profile_of(r.client).read_timeout;
+      finish_at(ri, std::min(r.deadline, sim_.now() + (read > Duration::zero() ? read : kOsRetransmitLimit)),
+                Cause::read_timeout, a);
     }
   }
 
@@ -305,11 +307,14 @@ class FailoverModel {
     note_first_address(r, a);
     metrics_.attempt_made();
     const TimePoint now = sim_.now();
-    const TimePoint limit = std::min(r.dial_deadline, r.deadline);
+    const TimePoint limit = dial_limit(r, p, now);
     const Duration budget = attempt_timeout(p, limit - now, r.cands.size() - (r.next - 1));
     const auto rtt = client_rtt(r.client, a);
     const ConnectResult cr = rtt ? lbs_[a].connect() : ConnectResult::drop;
-    if (cr == ConnectResult::accept && *rtt <= budget) {
+    // Racing clients leave a pending attempt running: one that would connect still wins.
+    const bool wins = cr == ConnectResult::accept &&
+                      (*rtt <= budget || (p.split == ConnectSplit::race && now + *rtt <= limit));
+    if (wins) {
       connected(ri, a, now + *rtt, *rtt);
     } else if (cr == ConnectResult::refuse && *rtt <= budget) {
       sim_.at(now + *rtt, [this, ri, a] { connect_failed(ri, a, Cause::connect_refused); }, tag(EventKind::connect_failed, 0));
@@ -318,11 +323,19 @@ class FailoverModel {
     }
   }
 
+  /// Until when the attempt starting now may try: the whole call's deadline
+  /// and the connect budget (its own with per_address, else the shared one).
+  static TimePoint dial_limit(const Request& r, const ClientProfile& p, TimePoint now) {
+    if (p.split == ConnectSplit::per_address) return std::min(now + p.connect_timeout, r.deadline);
+    return std::min(r.dial_deadline, r.deadline);
+  }
+
   void connect_failed(std::uint32_t ri, std::uint16_t address, Cause cause) {
     Request& r = requests_[ri];
     const ClientProfile& p = clients_->profile_of(r.client);
     const bool may_fall_back = cause == Cause::connect_refused ? p.fallback_on_refused : p.fallback_on_timeout;
-    if (may_fall_back && r.next < r.cands.size() && sim_.now() < std::min(r.dial_deadline, r.deadline)) {
+    const TimePoint until = p.split == ConnectSplit::per_address ? r.deadline : std::min(r.dial_deadline, r.deadline);
+    if (may_fall_back && r.next < r.cands.size() && sim_.now() < until) {
       attempt(ri);
       return;
     }
@@ -335,7 +348,7 @@ class FailoverModel {
     Request& r = requests_[ri];
     const ClientProfile& p = clients_->profile_of(r.client);
     r.address = address;
-    r.read_deadline = std::min(r.deadline, at + p.read_timeout);
+    r.read_deadline = p.read_timeout > Duration::zero() ? std::min(r.deadline, at + p.read_timeout) : r.deadline;
     if (deployments_[address] || has_app(address)) {
       // The request reaches the server side half an RTT after the connection is up.
       r.back = rtt / 2;

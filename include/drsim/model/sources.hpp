@@ -71,6 +71,23 @@ inline constexpr const char* kSourceFortioDnsMethods = "fortio/fortio:fnet/netwo
 inline constexpr const char* kSourceGoPartialDeadline =
     "golang/go:src/net/dial.go (partialDeadline, saneMinimum 2 s)";
 
+inline constexpr const char* kSourceCurlHalving =
+    "curl/curl:lib/connect.c@curl-7_88_0 (baller_start: each address but the last gets half the connect time left)";
+inline constexpr const char* kSourceCurlRace =
+    "curl/curl:lib/cf-ip-happy.c@curl-8_21_0 (a further attempt every CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS, 200 ms, "
+    "while earlier ones are pending; since 8.16)";
+inline constexpr const char* kSourcePythonCreateConnection =
+    "python/cpython:Lib/socket.py (create_connection: each getaddrinfo address in turn, each with the full timeout)";
+inline constexpr const char* kSourceNodeAutoSelectFamily =
+    "nodejs/node:lib/net.js (internalConnectMultiple: each address but the last abandoned after "
+    "autoSelectFamilyAttemptTimeout, 250 ms by default: https://nodejs.org/api/net.html)";
+inline constexpr const char* kSourceLinuxSynRetries =
+    "torvalds/linux:Documentation/networking/ip-sysctl.rst@v5.15 (tcp_syn_retries 6: a connect attempt gives up "
+    "after 127 s, 131 s on kernels with tcp_syn_linear_timeouts)";
+inline constexpr const char* kSourceEnvoyClusterDns =
+    "envoyproxy/envoy:api/envoy/config/cluster/v3/cluster.proto (STRICT_DNS and LOGICAL_DNS, dns_refresh_rate 5 s, "
+    "respect_dns_ttl false, connect_timeout 5 s)";
+
 // Load balancers and Kubernetes Services.
 inline constexpr const char* kSourceAlibabaClbAnnotations =
     "kubernetes/cloud-provider-alibaba-cloud:docs/usage.md@v2.14.0 (health-check annotations)";
