@@ -40,12 +40,6 @@ ResolverParams preset(const char* name) {
   p.clock_phase = Duration::zero();
   return p;
 }
-/// unbound up to 1.24: whole seconds, served through the stored second.
-ResolverParams unbound_before_125() {
-  ResolverParams p = preset("unbound");
-  p.clock = TtlClock::through_second;
-  return p;
-}
 }  // namespace
 
 TEST_CASE("A warm resolver starts with the record cached at a random age", "[dns]") {
@@ -171,7 +165,7 @@ TEST_CASE("unbound before 1.25 serves an answer through its stored whole second:
   // is <= 10, i.e. until 11.0 s.
   FakeAuthority auth;
   auth.ttl_ = 10_s;
-  RecursiveResolver r(unbound_before_125(), auth, 1, 0);
+  RecursiveResolver r(preset("unbound"), auth, 1, 0);
   CHECK(r.resolve(at(300_ms)).ttl == 10_s);
   CHECK(r.resolve(at(5500_ms)).ttl == 5_s);    // 10 - 5: replies carry whole seconds
   const auto last = r.resolve(at(10900_ms));
@@ -184,7 +178,7 @@ TEST_CASE("unbound before 1.25 serves an answer through its stored whole second:
   SECTION("where the second boundary sits decides how long past TTL the answer lives") {
     // Phase 0.8 s: wall second = floor(t + 0.8). Fetched at 0.3 s -> second 1, stored 11, gone when t + 0.8
     // reaches 12: at 11.2 s, a life of 10.9 s. Fetched at 0.15 s with phase 0 -> life 10.85 s.
-    ResolverParams p = unbound_before_125();
+    ResolverParams p = preset("unbound");
     p.clock_phase = 800_ms;
     FakeAuthority a2;
     a2.ttl_ = 10_s;
@@ -252,7 +246,7 @@ TEST_CASE("Prefetch refreshes a queried entry before it expires", "[dns][prefetc
     // Fetched at 0.3 s, TTL 10: stored 10, prefetch_ttl = 10 - 10/10 = 9: a query in second 9 refreshes.
     FakeAuthority auth;
     auth.ttl_ = 10_s;
-    ResolverParams p = unbound_before_125();
+    ResolverParams p = preset("unbound");
     p.prefetch = PrefetchRule::share_left;
     RecursiveResolver r(p, auth, 1, 0);
     r.resolve(at(300_ms));
@@ -325,7 +319,7 @@ TEST_CASE("A cold resolver fetches at the first query; its refreshes follow the 
   // 14.0), at 14.0 (stored 24, gone at 25.0), at 25.0.
   FakeAuthority auth;
   auth.ttl_ = 10_s;
-  RecursiveResolver r(unbound_before_125(), auth, 1, 0);
+  RecursiveResolver r(preset("unbound"), auth, 1, 0);
   std::vector<double> fetched;
   for (int i = 37; i < 300; ++i) {
     const auto before = auth.queries;
@@ -355,11 +349,28 @@ TEST_CASE("A resolver can start with an answer of a given age", "[dns][start]") 
   CHECK(a2.queries == 2);
 }
 
+TEST_CASE("A warm violator's remaining hold is the length-biased residual a random moment sees", "[dns][start]") {
+  // Holds uniform on [60, 1200] s, one after another: a random moment falls in a hold H with density
+  // proportional to H, at a uniform point of it. Mean residual = E[H^2] / (2 E[H])
+  // = ((1200^3 - 60^3) / (3 x 1140)) / 1260 = 400.95 s; a plain draw would give E[H] / 2 = 315 s.
+  FakeAuthority auth;
+  RunningStats residual;
+  for (std::uint64_t seed = 0; seed < 4000; ++seed) {
+    ResolverParams p;
+    p.clock = TtlClock::exact;
+    p.violator_hold_s = Distribution::uniform(60, 1200);
+    RecursiveResolver r(p, auth, seed, 0);
+    residual.add(r.resolve(at(0_s)).ttl.seconds_f());
+  }
+  // Residual sd about 290 s: standard error 290 / sqrt(4000) = 4.6 s.
+  CHECK(residual.mean() == Approx(400.95).margin(15));
+}
+
 TEST_CASE("Every resolver preset states its rule", "[dns][preset]") {
   // One table: the first instant each preset no longer serves an answer fetched at 0.3 s with TTL 10
   // (wall clock boundary at t = 0).
   const std::vector<std::pair<const char*, Duration>> gone = {
-      {"unbound-1.25", 10_s},        {"bind", 10_s},
+      {"unbound", 11_s},          {"unbound-1.25", 10_s},        {"bind", 10_s},
       {"dnsmasq", 10_s},          {"systemd-resolved", 10300_ms}, {"coredns", 10300_ms},
       {"coredns-kubernetes", 10300_ms}, {"nodelocaldns", 10300_ms}};
   for (const auto& [name, t] : gone) {
@@ -370,6 +381,6 @@ TEST_CASE("Every resolver preset states its rule", "[dns][preset]") {
     r.resolve(at(300_ms));
     CHECK(r.expires() == at(t));  // (BIND would prefetch a queried entry 2 s earlier)
   }
-  CHECK(resolver_preset_names().size() == gone.size() + 2);  // and glibc, which keeps nothing, and unbound
+  CHECK(resolver_preset_names().size() == gone.size() + 1);  // and glibc, which keeps nothing
   CHECK_THROWS_AS(resolver_preset("powerdns-recursor"), ParameterError);
 }

@@ -79,8 +79,8 @@ struct ClientProfile {
   Duration attempt_delay = Duration::milliseconds(200);  // race / attempt_limit
   Duration connect_timeout = Duration::seconds(3);
   Duration read_timeout = Duration::seconds(3);          // zero: none
-  /// Budget of the whole call (connect + read); zero: none. fortio's -timeout covers both.
-  Duration total_timeout = Duration::seconds(3);
+  /// Budget of the whole call (connect + read); zero: none.
+  Duration total_timeout = Duration::zero();
   bool keepalive = false;
   int retries = 0;
   Duration retry_backoff = Duration::milliseconds(25);
@@ -96,9 +96,11 @@ namespace detail {
 inline ClientProfile fortio_base(const char* name) {
   ClientProfile p;
   p.name = name;
-  // fortio: -timeout 3 s default covers connect and read; -1 on any socket
-  // error and no fallback to another address.
-  p.connect_timeout = p.read_timeout = p.total_timeout = Duration::seconds(3);
+  // fortio: -timeout 3 s for the connect, then a new 3 s deadline for the
+  // reply (no budget for the whole call); -1 on any socket error and no
+  // fallback to another address.
+  p.connect_timeout = p.read_timeout = Duration::seconds(3);
+  p.total_timeout = Duration::zero();
   return p;
 }
 /// A client that tries every address in turn after any failure, with no

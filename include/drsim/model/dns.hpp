@@ -73,7 +73,7 @@ constexpr std::array<std::string_view, 3> enum_names(CacheStart) { return {"warm
 
 struct ResolverParams {
   std::string name = "resolver";
-  TtlClock clock = TtlClock::exact;
+  TtlClock clock = TtlClock::through_second;    // unbound before 1.25
   /// Where the wall clock's second boundary sits: wall second = floor(t + phase).
   /// nullopt: drawn U(0, 1 s) once per replication and shared by every resolver.
   std::optional<Duration> clock_phase;
@@ -88,7 +88,7 @@ struct ResolverParams {
   Duration stale_max = Duration::seconds(86400);  // unbound serve-expired-ttl (>= 1.23), BIND max-stale-ttl
   Duration stale_reply_ttl = Duration::seconds(30);
   Duration stale_wait = Duration::milliseconds(1800);  // unbound serve-expired-client-timeout (>= 1.23)
-  RecordRotation rotation = RecordRotation::round_robin;
+  RecordRotation rotation = RecordRotation::random;  // rrset-roundrobin: offset = query id + time
   /// TTL violator: holds every answer for max(TTL, a draw from this).
   std::optional<Distribution> violator_hold_s;
   std::size_t caches = 1;                     // independent caches behind the address
@@ -173,8 +173,8 @@ inline const FieldTable& fields_of<ResolverParams>() {
                    p.name = keep;
                  },
                  false,
-                 {std::string("exact (drsim's unbound keeps time exactly; unbound's own rule is through_second); ") +
-                      kSourceUnboundConf +
+                 {std::string("through_second: an answer fetched at wall second s with TTL T is served until second "
+                              "s + T has passed (up to T + 1 s); ") + kSourceUnboundExpiry + "; " + kSourceUnboundConf +
                       " (cache-max-ttl 86400, prefetch no, serve-expired no, serve-expired-ttl 86400, "
                       "serve-expired-client-timeout 1800); " + kSourceUnboundRotation,
                   std::string("whole_seconds: served until second s + T begins (T - 1 s < life <= T); ") +
@@ -193,7 +193,7 @@ inline const FieldTable& fields_of<ResolverParams>() {
                   std::string("the cache plugin as NodeLocal DNSCache configures it for other names: max 30 s; ") +
                       kSourceNodeLocalDns + "; " + kSourceCorednsCache,
                   std::string("no_cache: every lookup asks the nameserver; ") + kSourceGlibcNoCache})
-        .states("resolver {name}", "TTL clamp [{min_ttl}, {max_ttl}]{serve_stale?, serve-stale|}"
+        .states("resolver {name}", "{clock} clock, TTL clamp [{min_ttl}, {max_ttl}]{serve_stale?, serve-stale|}"
                                    "{violator_hold?, TTL violator|}");
     t.add("name", &P::name).must().means("the resolver's name, unique among resolvers");
     t.add("clock", &P::clock)
@@ -364,8 +364,7 @@ class RecursiveResolver {
   Duration hold(bool length_biased) {
     Duration h = std::clamp(authority_->ttl(), p_.min_ttl, p_.max_ttl);
     if (p_.violator_hold_s) {
-      (void)length_biased;
-      const double draw = p_.violator_hold_s->sample(rng_);
+      const double draw = length_biased ? p_.violator_hold_s->sample_length_biased(rng_) : p_.violator_hold_s->sample(rng_);
       h = std::max(h, Duration::from_seconds(std::max(0.0, draw)));
     }
     return h;
@@ -409,9 +408,8 @@ class RecursiveResolver {
       return;
     }
     const Duration h = hold(true);
-    // A uniform share of the hold is left: U x hold (+1 ns, so never none).
-    const auto left = Duration::nanoseconds(static_cast<std::int64_t>(rng_.uniform01() * static_cast<double>(h.ns())) + 1);
-    store(c, *fresh, now - (h - left), h);
+    const auto age = Duration::nanoseconds(static_cast<std::int64_t>(rng_.uniform01() * static_cast<double>(h.ns())));
+    store(c, *fresh, now - age, h);
   }
 
   /// The TTL a reply from the entry carries.
