@@ -11,18 +11,22 @@ namespace {
 class FakeAuthority final : public Authority {
  public:
   Duration ttl_ = 60_s;
+  Duration negative_ttl_ = 60_s;
   bool reachable = true;
   bool single = false;
+  bool empty = false;
   int queries = 0;
   std::optional<AddressList> query(RandomStream&, TimePoint) override {
     if (!reachable) return std::nullopt;
     ++queries;
     AddressList a;
+    if (empty) return a;
     a.push(0);
     if (!single) a.push(1);
     return a;
   }
   Duration ttl() const override { return ttl_; }
+  Duration negative_ttl() const override { return negative_ttl_; }
 };
 TimePoint at(Duration d) { return TimePoint::start() + d; }
 /// A resolver whose cache starts empty, so the first query fetches, and
@@ -383,4 +387,25 @@ TEST_CASE("Every resolver preset states its rule", "[dns][preset]") {
   }
   CHECK(resolver_preset_names().size() == gone.size() + 1);  // and glibc, which keeps nothing
   CHECK_THROWS_AS(resolver_preset("powerdns-recursor"), ParameterError);
+}
+
+TEST_CASE("An empty answer is cached for the negative TTL, capped by the resolver", "[dns][negative]") {
+  // The GTM answers nothing (when_all_down: empty) with a SOA minimum of 300 s; unbound keeps a negative
+  // answer at most cache-max-negative-ttl 3600 s, NodeLocal DNSCache's CoreDNS at most its 30 s cap.
+  FakeAuthority auth;
+  auth.empty = true;
+  auth.negative_ttl_ = 300_s;
+  ResolverParams p = cold();
+  RecursiveResolver r(p, auth, 1, 0);
+  CHECK(r.resolve(at(0_s)).addresses.empty());
+  auth.empty = false;  // the GTM answers again
+  CHECK(r.resolve(at(299_s)).addresses.empty());
+  CHECK(r.resolve(at(300_s)).addresses.size() == 2);
+  FakeAuthority a2;
+  a2.empty = true;
+  a2.negative_ttl_ = 300_s;
+  RecursiveResolver node(preset("nodelocaldns"), a2, 1, 0);
+  CHECK(node.resolve(at(0_s)).addresses.empty());
+  a2.empty = false;
+  CHECK(node.resolve(at(30_s)).addresses.size() == 2);
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "drsim/core/stats.hpp"
 #include "model_fixture.hpp"
 
 using namespace drsim;
@@ -339,4 +340,51 @@ TEST_CASE("Two addresses, the first black-holed: each client's connect rule deci
     if (!c.ok) CHECK(m.count(Cause::connect_timeout) == 1);
     CHECK(static_cast<double>(m.latency().max_ns()) * 1e-9 == Approx(c.at_s).margin(0.002));
   }
+}
+
+TEST_CASE("Static answers from the authority's packet cache reach resolvers later than dynamic ones", "[failover][authority]") {
+  // As the first spec: detection at 181.01 s. The resolver (TTL 10 s) fetches at 0, 10, ..., 180, 190 s.
+  // Dynamic answers (PowerDNS Lua records bypass the packet cache): the fetch at 190 s gets the new answer,
+  // so calls fail from 150 to 190 s: 50/s x 40 s = 2,000. Static records behind a 20 s packet cache: the
+  // authority refreshed its reply at 180 s (until 200 s), so the fetch at 190 s still gets the old one and
+  // the window ends at 200 s: 50/s x 50 s = 2,500.
+  for (const auto& [answers, failed] : {std::pair{AuthorityAnswers::dynamic, 2000.0},
+                                        std::pair{AuthorityAnswers::static_records, 2500.0}}) {
+    TwoRegionOptions o;
+    o.ttl = 10_s;
+    auto spec = two_region_spec(o);
+    spec.gtm.phases = {1_s};
+    spec.gtm.answers = answers;
+    spec.gtm.packet_cache_ttl = 20_s;
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    INFO(name_of(answers));
+    CHECK(static_cast<double>(m.failed()) == Approx(failed).margin(1));
+    check_conservation(m);
+  }
+}
+
+TEST_CASE("The publish delay may vary per change: publish_delay + a draw of publish_spread", "[failover][authority]") {
+  TwoRegionOptions o;
+  auto spec = two_region_spec(o);
+  spec.gtm.phases = {1_s};
+  spec.gtm.publish_delay = 2_s;
+  spec.gtm.publish_spread_s = Distribution::uniform(3, 3);  // a constant 3 s drawn per change
+  FailoverModel model(spec, 1);
+  const auto h = model.run().headline();
+  // Judged at 181.01 s (31.01 s after the fault), published 2 + 3 s later.
+  CHECK(*h.time_to_detect_s == Approx(31.01).margin(1e-6));
+  CHECK(*h.time_to_answer_change_s == Approx(36.01).margin(1e-6));
+  RunningStats spread;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    auto s2 = two_region_spec(o);
+    s2.gtm.phases = {1_s};
+    s2.gtm.publish_spread_s = Distribution::exponential(10);
+    FailoverModel m2(s2, seed);
+    const auto h2 = m2.run().headline();
+    spread.add(*h2.time_to_answer_change_s - *h2.time_to_detect_s);
+  }
+  // Exponential with mean 10 s: 40 draws, standard error 10 / sqrt(40) = 1.6 s.
+  CHECK(spread.mean() == Approx(10).margin(5));
+  CHECK(spread.max() > spread.min());
 }

@@ -79,6 +79,7 @@ struct ResolverParams {
   std::optional<Duration> clock_phase;
   Duration min_ttl = Duration::zero();          // unbound cache-min-ttl 0
   Duration max_ttl = Duration::seconds(86400);  // unbound cache-max-ttl
+  Duration max_negative_ttl = Duration::seconds(3600);  // unbound cache-max-negative-ttl
   PrefetchRule prefetch = PrefetchRule::off;    // unbound prefetch: no
   double prefetch_share = 0.1;
   Duration prefetch_seconds = Duration::seconds(2);
@@ -116,6 +117,7 @@ inline ResolverParams resolver_preset(const std::string& name) {
   if (name == "bind") {
     p.clock = TtlClock::whole_seconds;
     p.max_ttl = Duration::seconds(7 * 86400);
+    p.max_negative_ttl = Duration::seconds(10800);  // max-ncache-ttl
     p.prefetch = PrefetchRule::seconds_left;  // prefetch 2 9, on by default
     p.prefetch_seconds = Duration::seconds(2);
     p.prefetch_min_ttl = Duration::seconds(9);
@@ -144,6 +146,8 @@ inline ResolverParams resolver_preset(const std::string& name) {
     p.clock = TtlClock::exact;
     p.min_ttl = Duration::seconds(5);           // success MINTTL default
     p.max_ttl = Duration::seconds(name == "coredns" ? 3600 : 30);  // cache [TTL]; Kubernetes Corefiles: cache 30
+    // denial: 1800 s by default, capped by cache [TTL]; NodeLocal DNSCache's cluster zone sets 5 s.
+    p.max_negative_ttl = Duration::seconds(name == "coredns" ? 1800 : 30);
     p.prefetch_share = 0.1;                     // prefetch PERCENTAGE default when configured
     p.stale_first = true;                       // serve_stale REFRESH_MODE immediate
     p.stale_max = Duration::seconds(3600);      // serve_stale DURATION 1h
@@ -210,6 +214,11 @@ inline const FieldTable& fields_of<ResolverParams>() {
     t.add("max_ttl", &P::max_ttl).positive().in_unit("s")
         .means("answers are kept at most this long, >= min_ttl (unbound cache-max-ttl 1 day, BIND max-cache-ttl "
                "1 week, systemd-resolved 2 h, CoreDNS 3600 s, 30 s in Kubernetes' Corefiles)")
+        .source_is(kSourceUnboundConf);
+    t.add("max_negative_ttl", &P::max_negative_ttl).in_unit("s")
+        .means("an empty answer is kept for the GTM's negative_ttl, at most this long (unbound "
+               "cache-max-negative-ttl 3600 s, BIND max-ncache-ttl 3 h, CoreDNS denial 1800 s, 5 s in NodeLocal "
+               "DNSCache)")
         .source_is(kSourceUnboundConf);
     t.add("prefetch", &P::prefetch)
         .means("a query that finds a fresh entry close to expiry is answered from it and refreshes it: off; "
@@ -285,6 +294,8 @@ class Authority {
   /// nullopt when unreachable.
   virtual std::optional<AddressList> query(RandomStream& rng, TimePoint now) = 0;
   virtual Duration ttl() const = 0;
+  /// How long an empty answer may be cached (the SOA minimum).
+  virtual Duration negative_ttl() const { return ttl(); }
 };
 
 class RecursiveResolver {
@@ -360,8 +371,10 @@ class RecursiveResolver {
   }
 
   /// How long the resolver keeps an answer fetched now; `length_biased` for a
-  /// violator's hold seen at a random moment (the warm start).
-  Duration hold(bool length_biased) {
+  /// violator's hold seen at a random moment (the warm start). An empty
+  /// answer is held for the negative TTL, capped by max_negative_ttl.
+  Duration hold(bool length_biased, const AddressList& answer) {
+    if (answer.empty()) return std::min(authority_->negative_ttl(), p_.max_negative_ttl);
     Duration h = std::clamp(authority_->ttl(), p_.min_ttl, p_.max_ttl);
     if (p_.violator_hold_s) {
       const double draw = length_biased ? p_.violator_hold_s->sample_length_biased(rng_) : p_.violator_hold_s->sample(rng_);
@@ -393,7 +406,7 @@ class RecursiveResolver {
   bool refresh(Cache& c, TimePoint now) {
     auto fresh = authority_->query(rng_, now);
     if (!fresh) return false;
-    store(c, *fresh, now, hold(false));
+    store(c, *fresh, now, hold(false, *fresh));
     ++fetches_;
     return true;
   }
@@ -404,10 +417,10 @@ class RecursiveResolver {
     if (!fresh) return;
     ++fetches_;
     if (p_.start == CacheStart::aged) {
-      store(c, *fresh, TimePoint::start() - p_.start_age, hold(false));
+      store(c, *fresh, TimePoint::start() - p_.start_age, hold(false, *fresh));
       return;
     }
-    const Duration h = hold(true);
+    const Duration h = hold(true, *fresh);
     const auto age = Duration::nanoseconds(static_cast<std::int64_t>(rng_.uniform01() * static_cast<double>(h.ns())));
     store(c, *fresh, now - age, h);
   }
@@ -460,15 +473,24 @@ class GtmAuthority final : public Authority {
   explicit GtmAuthority(GlobalTrafficManager& gtm) : gtm_(&gtm) {}
   std::optional<AddressList> query(RandomStream& rng, TimePoint now) override {
     if (!reachable_) return std::nullopt;
-    (void)now;
-    return gtm_->answer(rng);
+    const GtmParams& p = gtm_->params();
+    if (p.answers == AuthorityAnswers::dynamic || p.packet_cache_ttl <= Duration::zero()) return gtm_->answer(rng);
+    // Static records: one reply serves every query until the packet cache entry expires.
+    if (!cached_ || now >= cached_until_) {
+      cached_ = gtm_->answer(rng);
+      cached_until_ = now + p.packet_cache_ttl;
+    }
+    return cached_;
   }
   Duration ttl() const override { return gtm_->ttl(); }
+  Duration negative_ttl() const override { return gtm_->params().negative_ttl; }
   void set_reachable(bool r) { reachable_ = r; }
 
  private:
   GlobalTrafficManager* gtm_;
   bool reachable_ = true;
+  std::optional<AddressList> cached_;  // the packet cache's reply (static answers)
+  TimePoint cached_until_;
 };
 
 }  // namespace drsim
