@@ -388,3 +388,34 @@ TEST_CASE("The publish delay may vary per change: publish_delay + a draw of publ
   CHECK(spread.mean() == Approx(10).margin(5));
   CHECK(spread.max() > spread.min());
 }
+
+TEST_CASE("The drain curve follows the resolver's copy of the old answer", "[failover][drain]") {
+  // As the first spec: the answer drops gw-2 at 181.01 s; the resolver's copy (fetched at 180 s) lives to
+  // 240 s, i.e. 58.99 s after the change. Calls alternate, so half of each second's requests go to gw-2
+  // until then, none after; the one client's latest send alternates too (0 or 1).
+  TwoRegionOptions o;
+  auto spec = two_region_spec(o);
+  spec.gtm.phases = {1_s};
+  FailoverModel model(spec, 1);
+  const auto& m = model.run();
+  const DrainTracker& d = m.drain;
+  REQUIRE(d.started());
+  CHECK(d.changed_at()->seconds_f() == Approx(181.01).margin(1e-6));
+  CHECK(d.removed().size() == 1);
+  CHECK(d.removed()[0] == 1);
+  for (std::size_t s = 0; s < 58; ++s) CHECK(d.at(s).requests_old == Approx(0.5).margin(0.011));
+  CHECK(d.at(58).requests_old > 0.0);   // [58, 59) s: sends until 58.99 s
+  CHECK(d.at(59).requests_old == 0.0);  // the new answer from 240 s on
+  CHECK(d.at(60).clients_old == 0.0);
+  CHECK(d.seconds() == 178);  // whole seconds to the horizon (load end 300 s + 60 s): floor(178.99)
+  const auto curve = d.curve();
+  REQUIRE(curve.size() == 8);  // the ladder's 0, 5, 10, 20, 30, 60, 90, 120 s; 180 s is past the horizon
+  CHECK(curve.back().t_s == 120);
+}
+
+TEST_CASE("A run without a fault that changes the answer has no drain curve", "[failover][drain]") {
+  TwoRegionOptions o;
+  o.fault_at = 1000_s;  // after the run
+  FailoverModel model(two_region_spec(o), 1);
+  CHECK_FALSE(model.run().drain.started());
+}

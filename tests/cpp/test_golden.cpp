@@ -51,7 +51,7 @@ void check_model(const std::string& name) {
   REQUIRE(json.exit_code == 0);
   INFO("run.json: " << first_difference(slurp(golden + "/run.json"), json.out));
   CHECK(json.out == slurp(golden + "/run.json"));
-  for (const char* file : {"result.json", "series.csv", "events.csv"}) {
+  for (const char* file : {"result.json", "series.csv", "events.csv", "drain.csv"}) {
     const std::string want = slurp(golden + "/out/" + file), got = slurp(out + "/" + file);
     INFO(file << ": " << first_difference(want, got));
     CHECK(got == want);

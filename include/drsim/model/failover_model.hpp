@@ -197,6 +197,7 @@ class FailoverModel {
     faults_ = std::make_unique<FaultInjector>(
         sim_, spec_.faults, FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log()});
     clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this);
+    metrics_.drain.configure(clients_->size(), static_cast<std::size_t>(horizon_.ns() / 1'000'000'000) + 1);
   }
 
   // The order components start in is the order of their first events at
@@ -210,6 +211,7 @@ class FailoverModel {
     gtm_->start(phases);
     RandomStream fault_rng = sim_.stream("faults");
     faults_->start(fault_rng);
+    if (const auto fault = faults_->first_gateway_fault()) drain_after_ = fault->at;
     clients_->start();
   }
 
@@ -232,6 +234,7 @@ class FailoverModel {
       if (auto t = gtm_->judged_unhealthy_at(static_cast<std::uint16_t>(c), fault->at))
         if (!metrics_.detected_at || *t < *metrics_.detected_at) metrics_.detected_at = t;
     metrics_.answer_changed_at = gtm_->answer_changed_at(fault->at);
+    metrics_.drain.finish(TimePoint::start() + horizon_);
   }
 
   // ---- the request path ---------------------------------------------------
@@ -276,6 +279,25 @@ class FailoverModel {
     if (r.first_address != kNoAddress) return;
     r.first_address = address;
     r.first_faulty = faults_->faulty(address);
+    watch_drain();
+    metrics_.drain.sent(r.client, address, sim_.now());
+  }
+
+  /// Starts the drain curve at the first answer change at or after the first
+  /// gateway fault that removes an address.
+  void watch_drain() {
+    if (!drain_after_ || metrics_.drain.started()) return;
+    const auto& history = gtm_->answer_history();
+    for (; drain_seen_ < history.size(); ++drain_seen_) {
+      const auto& c = history[drain_seen_];
+      if (c.at < *drain_after_) continue;
+      AddressList removed;
+      for (std::size_t i = 0; i < c.before.size(); ++i)
+        if (!c.after.contains(c.before[i])) removed.push(c.before[i]);
+      if (removed.empty()) continue;
+      metrics_.drain.start(c.at, removed);
+      return;
+    }
   }
 
   void reuse_connection(std::uint32_t ri) {
@@ -469,6 +491,8 @@ class FailoverModel {
   std::unique_ptr<ClientPopulations<FailoverModel>> clients_;
   IndexPool<Request> requests_;
   RandomStream service_rng_, gray_rng_;
+  std::optional<TimePoint> drain_after_;  // the first gateway fault
+  std::size_t drain_seen_ = 0;            // answer changes looked at
 };
 
 }  // namespace drsim

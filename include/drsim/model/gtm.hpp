@@ -323,6 +323,12 @@ class GlobalTrafficManager {
     return std::nullopt;
   }
   [[nodiscard]] Duration node_phase(std::size_t node) const { return nodes_.at(node).phase; }
+  /// A change of the published answer set.
+  struct AnswerChange {
+    TimePoint at;
+    AddressList before, after;
+  };
+  [[nodiscard]] const std::vector<AnswerChange>& answer_history() const { return answer_history_; }
 
  private:
   struct NodeAddressState {
@@ -411,6 +417,7 @@ class GlobalTrafficManager {
       recompute_answer_base();
       if (!(before == answer_base_)) {
         answer_changes_.push_back(sim_->now());
+        answer_history_.push_back({sim_->now(), before, answer_base_});
         if (log_) log_->add(sim_->now(), "gtm", "answer_changed", describe(answer_base_));
       }
     };
@@ -477,6 +484,7 @@ class GlobalTrafficManager {
   std::vector<bool> published_healthy_;
   std::vector<Change> changes_;
   std::vector<TimePoint> answer_changes_;
+  std::vector<AnswerChange> answer_history_;
   AddressList answer_base_;
   std::optional<std::uint16_t> sequence_active_;
   RandomStream publish_rng_;
