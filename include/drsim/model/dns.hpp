@@ -96,6 +96,9 @@ struct ResolverParams {
   Duration lookup_latency = Duration::zero(); // client <-> resolver round trip
   CacheStart start = CacheStart::warm;
   Duration start_age = Duration::zero();
+  /// Set by a population section (not a file field): the chance, drawn per
+  /// replication, that this resolver is a violator (violator_hold applies).
+  double violator_chance = 1.0;
 };
 
 /// Names of the resolver presets.
@@ -305,7 +308,9 @@ class RecursiveResolver {
                     Duration clock_phase = Duration::zero())
       : p_(std::move(p)), authority_(&authority), caches_(std::max<std::size_t>(1, p_.caches)),
         rng_(seed, detail::fnv1a("resolver/" + p_.name) + index),
-        phase_ns_(p_.clock_phase.value_or(clock_phase).ns()) {}
+        phase_ns_(p_.clock_phase.value_or(clock_phase).ns()) {
+    if (p_.violator_hold_s && p_.violator_chance < 1.0 && !rng_.bernoulli(p_.violator_chance)) p_.violator_hold_s.reset();
+  }
 
   Resolution resolve(TimePoint now) {
     if (p_.clock == TtlClock::no_cache) {
