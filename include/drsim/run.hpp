@@ -79,6 +79,9 @@ class Result {
   [[nodiscard]] std::string report() const;
   [[nodiscard]] std::string series_csv() const;
   [[nodiscard]] std::string events_csv() const;
+  /// The drain curve second by second since the answer changed (empty but
+  /// for the header when no change removed an address).
+  [[nodiscard]] std::string drain_csv() const;
   /// Writes result.json, series.csv and events.csv into `dir`: each file
   /// appears complete or not at all.
   void write(const std::string& dir) const;

@@ -9,6 +9,7 @@ axes carry units, and markers name what happened when.
 - :func:`replicas`: gateway replicas over time, when the run has any.
 - :func:`latency`: the latency histogram with its percentiles.
 - :func:`heatmap`: a figure over a grid of two parameters (e.g. a what-if sweep).
+- :func:`drain_curve`: share of requests and clients still sent to a removed address after the answer changed.
 """
 
 from __future__ import annotations
@@ -258,4 +259,38 @@ def heatmap(
     return ax
 
 
-__all__ = ["timeline", "traffic_split", "replicas", "replica_counts", "latency", "heatmap"]
+__all__ = ["timeline", "traffic_split", "replicas", "replica_counts", "latency", "heatmap", "drain_curve"]
+
+
+def drain_curve(result: Result, ax: Optional[Axes] = None, *, log_time: bool = True) -> Axes:
+    """The drain curve of replication 0: share of requests (and of clients) still sent to an
+    address the answer change removed, against the time since the change.
+
+    Requests are counted per second of sending; clients by their latest send. Points
+    marked with dots are the ``summary["drain_curve"]`` ladder.
+    """
+    ax = _axes(ax)
+    drain = result.drain
+    if drain.empty:
+        ax.text(0.5, 0.5, "no answer change removed an address", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    t = drain["t_s"].to_numpy(dtype=float)
+    shown = t + 1 if log_time else t  # second s covers [s, s + 1)
+    ax.plot(shown, 100 * drain["requests_old"], linewidth=1.0, alpha=0.6, label="requests sent in that second")
+    ax.plot(shown, 100 * drain["clients_old"], linewidth=1.6, label="clients (latest send)")
+    points = pd.DataFrame(result.summary.get("drain_curve") or [])
+    if not points.empty:
+        at = points["t_s"].to_numpy(dtype=float) + (1 if log_time else 0)
+        ax.plot(at, 100 * points["requests_old"], "o", color="C0", markersize=4)
+        ax.plot(at, 100 * points["clients_old"], "o", color="C1", markersize=4)
+    if log_time:
+        ax.set_xscale("log")
+        ax.set_xlabel("time since the answer changed + 1 s (s, log)")
+    else:
+        ax.set_xlabel("time since the answer changed (s)")
+    ax.set_ylabel("still sent to the removed address (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{result.model_name}: drain curve (seed {result.seed}, replication 0)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small", frameon=False)
+    return ax

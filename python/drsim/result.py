@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from functools import cached_property
@@ -96,6 +97,18 @@ class Result:
         frame = pd.DataFrame(self._native.series_columns())
         frame["failed"] = frame["sent"] - frame["ok"]
         return frame
+
+    @cached_property
+    def drain(self) -> pd.DataFrame:
+        """Replication 0's drain curve second by second since the answer changed.
+
+        Columns ``t_s``, ``requests`` (sent in that second), ``requests_old``
+        (their share aimed at an address the change removed) and
+        ``clients_old`` (the share of clients that sent since the change whose
+        latest send went there); no rows when no change removed an address.
+        ``summary["drain_curve"]`` holds the same at 0, 5, 10, 20, 30, 60 s, ...
+        """
+        return pd.read_csv(io.StringIO(self._native.drain_csv()))
 
     @cached_property
     def events(self) -> pd.DataFrame:

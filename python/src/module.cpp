@@ -114,6 +114,19 @@ py::dict summary(const drsim::Result& r) {
     alerts.append(alert);
   }
   d["alerts"] = alerts;
+  if (r.metrics().drain.started()) {
+    py::list curve;
+    for (const auto& p : r.metrics().drain.curve()) {
+      py::dict point;
+      point["t_s"] = p.t_s;
+      point["requests_old"] = p.requests_old;
+      point["clients_old"] = p.clients_old;
+      curve.append(point);
+    }
+    d["drain_curve"] = curve;
+  } else {
+    d["drain_curve"] = py::none();
+  }
   return d;
 }
 
@@ -261,6 +274,7 @@ PYBIND11_MODULE(_drsim, m) {
       .def("report", &drsim::Result::report)
       .def("series_csv", &drsim::Result::series_csv)
       .def("events_csv", &drsim::Result::events_csv)
+      .def("drain_csv", &drsim::Result::drain_csv)
       .def("write", &drsim::Result::write, py::arg("dir"), py::call_guard<py::gil_scoped_release>())
       .def("summary", &summary)
       .def("series_columns", &series_columns)

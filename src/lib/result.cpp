@@ -29,6 +29,28 @@ ordered_json optional_number(const std::optional<double>& v) { return v ? ordere
 
 }  // namespace
 
+namespace {
+/// summary.drain_curve: the ladder's points, or null when no answer change removed an address.
+ordered_json drain_curve_json(const RunMetrics& m) {
+  if (!m.drain.started()) return nullptr;
+  ordered_json curve = ordered_json::array();
+  for (const auto& p : m.drain.curve())
+    curve.push_back({{"t_s", tidy(p.t_s)}, {"requests_old", tidy(p.requests_old)}, {"clients_old", tidy(p.clients_old)}});
+  return curve;
+}
+}  // namespace
+
+std::string Result::drain_csv() const {
+  std::ostringstream o;
+  o << "t_s,requests,requests_old,clients_old\n";
+  const auto& d = metrics_.drain;
+  for (std::size_t s = 0; d.started() && s < d.seconds(); ++s) {
+    const auto p = d.at(s);
+    o << s << "," << p.requests << "," << fmt("%.6f", p.requests_old) << "," << fmt("%.6f", p.clients_old) << "\n";
+  }
+  return o.str();
+}
+
 std::string Result::to_json(int indent) const {
   ordered_json j;
   j["schema"] = "drsim.result/1";
@@ -73,6 +95,7 @@ std::string Result::to_json(int indent) const {
     alerts.push_back({{"name", a.name}, {"fired_at_s", tidy(a.fired_at.seconds_f())},
                       {"resolved_at_s", a.resolved_at ? ordered_json(tidy(a.resolved_at->seconds_f())) : ordered_json(nullptr)}});
   sum["alerts"] = alerts;
+  sum["drain_curve"] = drain_curve_json(metrics_);
   j["summary"] = sum;
   if (figures_.size() > 1) {
     ordered_json reps;
@@ -262,7 +285,8 @@ void Result::write(const std::string& dir) const {
   namespace fs = std::filesystem;
   prepare_output_dir(dir);
   const std::pair<const char*, std::string> files[] = {
-      {"series.csv", series_csv()}, {"events.csv", events_csv()}, {"result.json", to_json(2) + "\n"}};
+      {"series.csv", series_csv()}, {"events.csv", events_csv()}, {"drain.csv", drain_csv()},
+      {"result.json", to_json(2) + "\n"}};
   // Every file goes under a temporary name first; only when all are written
   // does the old result.json go, then the new files take their names,
   // result.json last. result.json marks a complete set: a failure at any

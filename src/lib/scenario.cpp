@@ -55,6 +55,9 @@ class ModelReader {
 
   void read(ModelSpec& spec, std::string& name, std::vector<std::string>& notes, std::vector<Assumption>& assumptions) {
     read_object(ctx_, fields_of<ModelFile>(), doc_, "", &file_);
+    for (const char* section : {"resolvers", "clients"})
+      if (!file_.population && !doc_.contains(section))
+        ctx_.fail(section, "an array (or a \"population\" section)", "nothing (the field is required)");
     check_regions();
     build_topology(spec.topology);
     check_gtm();
@@ -69,6 +72,7 @@ class ModelReader {
     spec.gtm = file_.gtm;
     spec.resolvers = file_.resolvers;
     spec.populations = file_.clients;
+    if (file_.population) expand_population(*file_.population, spec);
     spec.faults = file_.faults;
     spec.alerts = file_.alerts;
     spec.horizon = file_.duration;
@@ -423,26 +427,59 @@ class ModelReader {
   }
 
   void check_clients() {
-    for (std::size_t i = 0; i < file_.clients.size(); ++i) {
-      PopulationSpec& c = file_.clients[i];
-      const ClientProfile& p = c.profile;
-      if ((p.cache == DnsCacheRule::fixed || p.cache == DnsCacheRule::refresh) && p.hold == Duration::zero())
-        ctx_.fail(at("clients", i) + ".profile.dns_hold",
-                  "a positive duration for the " + std::string(name_of(p.cache)) + " cache rule", "0s or nothing");
-      if (p.cache == DnsCacheRule::refresh && p.hold.seconds_f() < kMinPeriodSeconds)
-        ctx_.fail(at("clients", i) + ".profile.dns_hold", "a refresh period of at least 100ms", to_string(p.hold));
-      if (c.load.kind == LoadKind::open_loop)
-        for (const auto& step : c.load.rate.steps())
-          if (step.rate > 0 && 1.0 / step.rate > c.load.duration.seconds_f())
-            ctx_.fail(at("clients", i) + ".load.rate",
-                      "a rate of at least one request in the load's duration (" + to_string(c.load.duration) + ")",
-                      std::to_string(step.rate) + "/s");
-      const Duration horizon = file_.duration > Duration::zero() ? file_.duration : c.load.end() + Duration::seconds(60);
-      if (horizon.seconds_f() > kMaxRunSeconds)
-        ctx_.fail(at("clients", i) + ".load", "a load that ends within 7 days (the longest run)",
-                  "one that ends at " + to_string(c.load.end()));
-      if (c.resolvers.empty()) c.resolvers.emplace_back(0, 1.0);
-      if (c.load.diurnal) c.load.rate.set_diurnal(c.load.diurnal->amplitude, c.load.diurnal->period, c.load.diurnal->peak_at);
+    for (std::size_t i = 0; i < file_.clients.size(); ++i) check_client(file_.clients[i], at("clients", i));
+    if (!file_.population) return;
+    auto& groups = file_.population->groups;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      if (!groups[i].resolvers.empty())
+        ctx_.fail(at("population.groups", i) + ".resolvers", "nothing (a group's clients use the population's resolvers)",
+                  "a resolvers field");
+      check_client(groups[i], at("population.groups", i));
+    }
+    try {
+      (void)resolver_preset(file_.population->preset);
+    } catch (const ParameterError&) {
+      ctx_.fail("population.resolver_preset", "one of " + join_list(resolver_preset_names()),
+                "\"" + file_.population->preset + "\"", "did you mean \"" + nearest(file_.population->preset, resolver_preset_names()) + "\"?");
+    }
+  }
+
+  void check_client(PopulationSpec& c, const std::string& path) {
+    const ClientProfile& p = c.profile;
+    if ((p.cache == DnsCacheRule::fixed || p.cache == DnsCacheRule::refresh) && p.hold == Duration::zero())
+      ctx_.fail(path + ".profile.dns_hold",
+                "a positive duration for the " + std::string(name_of(p.cache)) + " cache rule", "0s or nothing");
+    if (p.cache == DnsCacheRule::refresh && p.hold.seconds_f() < kMinPeriodSeconds)
+      ctx_.fail(path + ".profile.dns_hold", "a refresh period of at least 100ms", to_string(p.hold));
+    if (c.load.kind == LoadKind::open_loop)
+      for (const auto& step : c.load.rate.steps())
+        if (step.rate > 0 && 1.0 / step.rate > c.load.duration.seconds_f())
+          ctx_.fail(path + ".load.rate",
+                    "a rate of at least one request in the load's duration (" + to_string(c.load.duration) + ")",
+                    std::to_string(step.rate) + "/s");
+    const Duration horizon = file_.duration > Duration::zero() ? file_.duration : c.load.end() + Duration::seconds(60);
+    if (horizon.seconds_f() > kMaxRunSeconds)
+      ctx_.fail(path + ".load", "a load that ends within 7 days (the longest run)",
+                "one that ends at " + to_string(c.load.end()));
+    if (c.resolvers.empty() && !file_.resolvers.empty()) c.resolvers.emplace_back(0, 1.0);
+    if (c.load.diurnal) c.load.rate.set_diurnal(c.load.diurnal->amplitude, c.load.diurnal->period, c.load.diurnal->peak_at);
+  }
+
+  /// The population section as resolvers population-1 .. population-N after
+  /// the file's own, and one client population per group spread over them.
+  void expand_population(const ResolverPopulationSpec& pop, ModelSpec& spec) const {
+    const std::size_t base = spec.resolvers.size();
+    for (std::size_t k = 0; k < pop.count; ++k) {
+      ResolverParams r = resolver_preset(pop.preset);
+      r.name = "population-" + std::to_string(k + 1);
+      r.violator_hold_s = pop.violator_hold_s;
+      r.violator_chance = pop.violator_share;
+      spec.resolvers.push_back(std::move(r));
+    }
+    const std::vector<double> shares = zipf_shares(pop.count, pop.zipf_exponent);
+    for (PopulationSpec g : pop.groups) {
+      for (std::size_t k = 0; k < pop.count; ++k) g.resolvers.emplace_back(base + k, shares[k]);
+      spec.populations.push_back(std::move(g));
     }
   }
 
@@ -489,6 +526,10 @@ class ModelReader {
     for (const auto& c : file_.clients) say(fields_of<PopulationSpec>(), &c);
     for (const auto& r : file_.regions) say(fields_of<RegionSpec>(), &r);
     for (const auto& r : file_.resolvers) say(fields_of<ResolverParams>(), &r);
+    if (file_.population) {
+      say(fields_of<ResolverPopulationSpec>(), &*file_.population);
+      for (const auto& g : file_.population->groups) say(fields_of<PopulationSpec>(), &g);
+    }
   }
 
   ReadContext& ctx_;

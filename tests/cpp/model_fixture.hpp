@@ -56,7 +56,8 @@ inline ModelSpec two_region_spec(const TwoRegionOptions& o = {}) {
   ResolverParams res;
   res.name = "unbound";
   res.rotation = o.rotation;
-  res.warm = false;  // the cache phase is known: fetches at 0, TTL, 2 TTL, ... (fortio's calls land on them)
+  res.start = CacheStart::cold;  // the cache phase is known: fetches at 0, TTL, 2 TTL, ... (fortio's calls land on them)
+  res.clock = TtlClock::exact;   // these specs are about other mechanisms; test_dns.cpp specifies the clocks
   s.resolvers = {res};
   PopulationSpec pop;
   pop.name = "fortio";

@@ -96,6 +96,27 @@ TEST_CASE("Connect budgets split across addresses as each client does", "[client
   CHECK(attempt_timeout(go, 1_s, 2) == 1_s);
   auto fortio = client_preset("fortio-first");
   CHECK(attempt_timeout(fortio, 3_s, 2) == 3_s);
+  // curl up to 8.15 (lib/connect.c): each address but the last gets half of what is left.
   auto curl = client_preset("curl");
-  CHECK(attempt_timeout(curl, 300_s, 2) == 150_s);
+  CHECK(attempt_timeout(curl, 10_s, 2) == 5_s);
+  CHECK(attempt_timeout(curl, 10_s, 3) == 5_s);
+  CHECK(attempt_timeout(curl, 5_s, 1) == 5_s);      // the last address: all that is left
+  CHECK(attempt_timeout(curl, 300_s, 2) == 127_s);  // 150 s allowed; the kernel gives up on a SYN at 127 s
+  // curl >= 8.16 and Node: the next address after 200 ms / 250 ms.
+  CHECK(attempt_timeout(client_preset("curl-8.16"), 300_s, 2) == 200_ms);
+  CHECK(attempt_timeout(client_preset("node"), 127_s, 2) == 250_ms);
+  CHECK(attempt_timeout(client_preset("node"), 127_s, 1) == 127_s);
+  // Python and nginx: each attempt its own full timeout (the caller passes that attempt's budget).
+  CHECK(attempt_timeout(client_preset("nginx"), 60_s, 2) == 60_s);
+  CHECK(attempt_timeout(client_preset("python"), 127_s, 5) == 127_s);
+}
+
+TEST_CASE("fortio's cached-rr keeps only answers of several addresses", "[client]") {
+  // fnet/network.go checkCache: the cache is filled only when the answer has more than one address.
+  ClientDnsState s;
+  auto p = client_preset("fortio-cached-rr");
+  store_resolution(p, s, answer({0}, 60_s), at(0_s));
+  CHECK(needs_lookup(p, s, at(1_ms)));   // one address: looked up again on the next connection
+  store_resolution(p, s, answer({0, 1}, 60_s), at(1_s));
+  CHECK_FALSE(needs_lookup(p, s, at(Duration::seconds(86400))));  // two: kept for the process
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "drsim/core/stats.hpp"
 #include "model_fixture.hpp"
 
 using namespace drsim;
@@ -273,4 +274,148 @@ TEST_CASE("A component given a parameter it cannot work with throws ParameterErr
   spec.gtm.interval = drsim::Duration::zero();
   CHECK_THROWS_AS(drsim::FailoverModel(spec, 1), drsim::ParameterError);
   CHECK_THROWS_AS(drsim::Distribution::exponential(0), drsim::ParameterError);
+}
+
+namespace {
+/// One call at t = 0 to an answer [gw-2, gw-1] whose first address is
+/// black-holed from the start (RTT 1 ms, 4 ms of service, so a call that
+/// connects at T ends at T + 6 ms). Returns the model's metrics.
+RunMetrics one_call_past_a_black_hole(const ClientProfile& profile) {
+  TwoRegionOptions o;
+  o.qps = 1;
+  o.duration = 1_s;
+  o.fault_kind = FaultKind::gateway_blackholed;
+  o.fault_at = 0_s;
+  o.rotation = RecordRotation::none;
+  auto spec = two_region_spec(o);
+  spec.gtm.policy = AnswerPolicy::all_rotated;
+  spec.gtm.primary = {{1, 1.0}, {0, 1.0}};  // the first answer lists gw-2 first
+  spec.horizon = 400_s;
+  spec.populations[0].profile = profile;
+  FailoverModel model(spec, 1);
+  return model.run();
+}
+}  // namespace
+
+TEST_CASE("Two addresses, the first black-holed: each client's connect rule decides which attempt succeeds and when",
+          "[failover][client][connect]") {
+  struct Case {
+    const char* preset;
+    std::optional<Duration> connect_timeout, total_timeout;
+    bool ok;
+    double at_s;  // when the call ends
+  };
+  const std::vector<Case> cases = {
+      // python: each address the full timeout, None by default: the kernel gives up on the SYN after 127 s.
+      {"python", {}, {}, true, 127.006},
+      {"python", 5_s, {}, true, 5.006},            // socket timeout 5 s: per address
+      // Go: 30 s dial timeout split over 2 addresses: 15 s each (>= 2 s).
+      {"go", {}, {}, true, 15.006},
+      {"go", 3_s, {}, true, 2.006},                // 3 / 2 < 2 s: raised to 2 s; the last address gets the 1 s left
+      // curl up to 8.15: half of the time left to the first address: 150 s, cut by the kernel at 127 s.
+      {"curl", {}, {}, true, 127.006},
+      {"curl", {}, 10_s, true, 5.006},             // -m 10 bounds the connect phase: 10 / 2 = 5 s
+      {"curl", 2_s, 10_s, true, 1.006},            // --connect-timeout 2: 1 s to the first address
+      // curl >= 8.16: the second attempt starts 200 ms after the first.
+      {"curl-8.16", {}, {}, true, 0.206},
+      // Node: the first attempt abandoned after 250 ms.
+      {"node", {}, {}, true, 0.256},
+      // Chrome: one 240 s connect job; the kernel ends the first attempt at 127 s.
+      {"chrome", {}, {}, true, 127.006},
+      // nginx: proxy_connect_timeout 60 s per attempt, then proxy_next_upstream.
+      {"nginx", {}, {}, true, 60.006},
+      // No fallback: the black-holed address is the only attempt.
+      {"java", {}, {}, false, 127.0},
+      {"fortio-first", {}, {}, false, 3.0},
+      {"envoy-strict-dns", {}, {}, false, 5.0},
+  };
+  for (const auto& c : cases) {
+    ClientProfile p = client_preset(c.preset);
+    if (c.connect_timeout) p.connect_timeout = *c.connect_timeout;
+    if (c.total_timeout) p.total_timeout = *c.total_timeout;
+    INFO(c.preset << ", connect " << to_string(p.connect_timeout) << ", timeout " << to_string(p.total_timeout));
+    const RunMetrics m = one_call_past_a_black_hole(p);
+    REQUIRE(m.completed() == 1);
+    CHECK(m.ok() == (c.ok ? 1u : 0u));
+    if (!c.ok) CHECK(m.count(Cause::connect_timeout) == 1);
+    CHECK(static_cast<double>(m.latency().max_ns()) * 1e-9 == Approx(c.at_s).margin(0.002));
+  }
+}
+
+TEST_CASE("Static answers from the authority's packet cache reach resolvers later than dynamic ones", "[failover][authority]") {
+  // As the first spec: detection at 181.01 s. The resolver (TTL 10 s) fetches at 0, 10, ..., 180, 190 s.
+  // Dynamic answers (PowerDNS Lua records bypass the packet cache): the fetch at 190 s gets the new answer,
+  // so calls fail from 150 to 190 s: 50/s x 40 s = 2,000. Static records behind a 20 s packet cache: the
+  // authority refreshed its reply at 180 s (until 200 s), so the fetch at 190 s still gets the old one and
+  // the window ends at 200 s: 50/s x 50 s = 2,500.
+  for (const auto& [answers, failed] : {std::pair{AuthorityAnswers::dynamic, 2000.0},
+                                        std::pair{AuthorityAnswers::static_records, 2500.0}}) {
+    TwoRegionOptions o;
+    o.ttl = 10_s;
+    auto spec = two_region_spec(o);
+    spec.gtm.phases = {1_s};
+    spec.gtm.answers = answers;
+    spec.gtm.packet_cache_ttl = 20_s;
+    FailoverModel model(spec, 1);
+    auto& m = model.run();
+    INFO(name_of(answers));
+    CHECK(static_cast<double>(m.failed()) == Approx(failed).margin(1));
+    check_conservation(m);
+  }
+}
+
+TEST_CASE("The publish delay may vary per change: publish_delay + a draw of publish_spread", "[failover][authority]") {
+  TwoRegionOptions o;
+  auto spec = two_region_spec(o);
+  spec.gtm.phases = {1_s};
+  spec.gtm.publish_delay = 2_s;
+  spec.gtm.publish_spread_s = Distribution::uniform(3, 3);  // a constant 3 s drawn per change
+  FailoverModel model(spec, 1);
+  const auto h = model.run().headline();
+  // Judged at 181.01 s (31.01 s after the fault), published 2 + 3 s later.
+  CHECK(*h.time_to_detect_s == Approx(31.01).margin(1e-6));
+  CHECK(*h.time_to_answer_change_s == Approx(36.01).margin(1e-6));
+  RunningStats spread;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    auto s2 = two_region_spec(o);
+    s2.gtm.phases = {1_s};
+    s2.gtm.publish_spread_s = Distribution::exponential(10);
+    FailoverModel m2(s2, seed);
+    const auto h2 = m2.run().headline();
+    spread.add(*h2.time_to_answer_change_s - *h2.time_to_detect_s);
+  }
+  // Exponential with mean 10 s: 40 draws, standard error 10 / sqrt(40) = 1.6 s.
+  CHECK(spread.mean() == Approx(10).margin(5));
+  CHECK(spread.max() > spread.min());
+}
+
+TEST_CASE("The drain curve follows the resolver's copy of the old answer", "[failover][drain]") {
+  // As the first spec: the answer drops gw-2 at 181.01 s; the resolver's copy (fetched at 180 s) lives to
+  // 240 s, i.e. 58.99 s after the change. Calls alternate, so half of each second's requests go to gw-2
+  // until then, none after; the one client's latest send alternates too (0 or 1).
+  TwoRegionOptions o;
+  auto spec = two_region_spec(o);
+  spec.gtm.phases = {1_s};
+  FailoverModel model(spec, 1);
+  const auto& m = model.run();
+  const DrainTracker& d = m.drain;
+  REQUIRE(d.started());
+  CHECK(d.changed_at()->seconds_f() == Approx(181.01).margin(1e-6));
+  CHECK(d.removed().size() == 1);
+  CHECK(d.removed()[0] == 1);
+  for (std::size_t s = 0; s < 58; ++s) CHECK(d.at(s).requests_old == Approx(0.5).margin(0.011));
+  CHECK(d.at(58).requests_old > 0.0);   // [58, 59) s: sends until 58.99 s
+  CHECK(d.at(59).requests_old == 0.0);  // the new answer from 240 s on
+  CHECK(d.at(60).clients_old == 0.0);
+  CHECK(d.seconds() == 178);  // whole seconds to the horizon (load end 300 s + 60 s): floor(178.99)
+  const auto curve = d.curve();
+  REQUIRE(curve.size() == 8);  // the ladder's 0, 5, 10, 20, 30, 60, 90, 120 s; 180 s is past the horizon
+  CHECK(curve.back().t_s == 120);
+}
+
+TEST_CASE("A run without a fault that changes the answer has no drain curve", "[failover][drain]") {
+  TwoRegionOptions o;
+  o.fault_at = 1000_s;  // after the run
+  FailoverModel model(two_region_spec(o), 1);
+  CHECK_FALSE(model.run().drain.started());
 }

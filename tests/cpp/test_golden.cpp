@@ -51,7 +51,7 @@ void check_model(const std::string& name) {
   REQUIRE(json.exit_code == 0);
   INFO("run.json: " << first_difference(slurp(golden + "/run.json"), json.out));
   CHECK(json.out == slurp(golden + "/run.json"));
-  for (const char* file : {"result.json", "series.csv", "events.csv"}) {
+  for (const char* file : {"result.json", "series.csv", "events.csv", "drain.csv"}) {
     const std::string want = slurp(golden + "/out/" + file), got = slurp(out + "/" + file);
     INFO(file << ": " << first_difference(want, got));
     CHECK(got == want);
@@ -67,7 +67,8 @@ void check_model(const std::string& name) {
 /// "model replication fingerprint" lines for replications 0-2 of every shipped model at seed 1.
 std::string fingerprints() {
   std::ostringstream os;
-  for (const char* name : {"asm-gtm-drill", "asm-gtm-drill-cached-rr", "bookinfo-cross-cluster", "surviving-region-spike"}) {
+  for (const char* name : {"asm-gtm-drill", "asm-gtm-drill-cached-rr", "bookinfo-cross-cluster", "surviving-region-spike",
+                           "resolver-population"}) {
     const auto scenario = drsim::Scenario::load(source_path(std::string("models/") + name + ".json"));
     for (std::uint64_t k = 0; k < 3; ++k) {
       drsim::FailoverModel model(scenario.spec(), drsim::replication_seed(1, k));
@@ -88,6 +89,10 @@ TEST_CASE("The Bookinfo cross-cluster model's outputs are the golden ones", "[go
 }
 TEST_CASE("The surviving-region spike's outputs are the golden ones", "[golden][slow]") {
   check_model("surviving-region-spike");
+}
+
+TEST_CASE("The resolver population's outputs are the golden ones", "[golden][slow]") {
+  check_model("resolver-population");
 }
 
 TEST_CASE("Event fingerprints of every shipped model are the golden ones", "[golden][slow]") {

@@ -44,6 +44,7 @@ Scenario exact_drill() {
   doc["gtm"]["policy"] = "all_rotated";
   doc["resolvers"][0]["rotation"] = "none";
   doc["resolvers"][0]["max_ttl"] = "1ms";
+  doc["resolvers"][0]["clock"] = "exact";  // a 1 ms hold: no whole-second rounding
   doc["faults"][0]["at"] = "100s";
   return Scenario::from_json(doc.dump(), "exact-drill");
 }

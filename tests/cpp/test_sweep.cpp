@@ -278,7 +278,12 @@ TEST_CASE("On the drill, failed % rises with the TTL and with the failure count"
         // TTL is not: the resolver refreshes on a grid of TTL-long steps, and
         // a replication's remaining TTL at publish time, TTL x (1 - frac(T /
         // TTL - u)), can be shorter at the longer TTL; only the mean rises.
-        CHECK(paired_difference(at(t, f), at(t, f + 1), "failed_pct").lo > 0);
+        // At a 60 s TTL the 15 s later publication often falls in the same
+        // refresh step (the window ends at the same refetch): the difference
+        // is then 0 for most replications and only its mean is positive.
+        const auto diff = paired_difference(at(t, f), at(t, f + 1), "failed_pct");
+        if (t < 2) CHECK(diff.lo > 0);
+        else CHECK(diff.mean > 0);
       }
     }
   // Hand check of one corner: TTL 10 s, N = 1: 0.5 x (7.5 + 0 + 5) / 3 = 2.08 %.

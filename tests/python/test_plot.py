@@ -106,3 +106,17 @@ def test_heatmap_annotates_every_cell_in_the_order_given() -> None:
     ax = drsim.plot.heatmap(frame, x="ttl", y="interval", value="failed_pct", label="failed (%)")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10s", "60s"]
     assert sorted(t.get_text() for t in ax.texts) == ["1.0", "2.0", "3.0", "4.0"]
+
+
+def test_drain_curve_plots_requests_and_clients_from_the_answer_change(drill_result: drsim.Result) -> None:
+    # The drill's answer drops gw-2: half the calls go there until the resolver's copy expires (60-61 s
+    # after the answer changed, unbound's whole-second rule), none after.
+    drain = drill_result.drain
+    assert list(drain.columns) == ["t_s", "requests", "requests_old", "clients_old"]
+    assert drain.loc[drain["t_s"] < 30, "requests_old"].between(0.45, 0.55).all()
+    assert (drain.loc[drain["t_s"] >= 62, "requests_old"] == 0).all()
+    points = drill_result.summary["drain_curve"]
+    assert [p["t_s"] for p in points][:4] == [0, 5, 10, 20]
+    ax = drsim.plot.drain_curve(drill_result)
+    assert len(ax.get_lines()) == 4
+    assert "removed address" in ax.get_ylabel()

@@ -210,9 +210,9 @@ def test_latency_histogram_counts_every_completed_request(drill_result: drsim.Re
     assert (hist["end_s"] > hist["start_s"]).all()
 
 
-def test_write_puts_the_three_files_in_a_folder(tmp_path: Any, drill_result: drsim.Result) -> None:
+def test_write_puts_the_four_files_in_a_folder(tmp_path: Any, drill_result: drsim.Result) -> None:
     drill_result.write(tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["events.csv", "result.json", "series.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["drain.csv", "events.csv", "result.json", "series.csv"]
 
 
 # -- the drill's mechanisms -------------------------------------------------------------------

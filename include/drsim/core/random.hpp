@@ -176,6 +176,27 @@ class Distribution {
     return a_;
   }
 
+  /// A draw from the length-biased distribution (density x f(x) / mean):
+  /// the length of the interval that a random moment falls into when
+  /// intervals of this distribution follow each other. Exact for constant,
+  /// uniform (on [lo, hi] with lo >= 0), exponential (Gamma(2, mean)) and
+  /// lognormal (mu + sigma^2, same sigma); normal and empirical fall back to
+  /// an ordinary draw.
+  double sample_length_biased(RandomStream& rng) const {
+    switch (kind_) {
+      case Kind::constant: return a_;
+      case Kind::uniform: {
+        if (a_ < 0) return sample(rng);
+        return std::sqrt(a_ * a_ + rng.uniform01() * (b_ * b_ - a_ * a_));
+      }
+      case Kind::exponential: return rng.exponential(a_) + rng.exponential(a_);
+      case Kind::lognormal: return std::exp(a_ + b_ * b_ + b_ * rng.standard_normal());
+      case Kind::normal:
+      case Kind::empirical: return sample(rng);
+    }
+    return a_;
+  }
+
   [[nodiscard]] double mean() const {
     switch (kind_) {
       case Kind::constant: return a_;

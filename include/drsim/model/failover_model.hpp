@@ -188,12 +188,16 @@ class FailoverModel {
     probes_ = std::make_unique<GatewayProbes>(spec_.topology, lbs_, gray_rng_);
     gtm_ = std::make_unique<GlobalTrafficManager>(sim_, spec_.gtm, *probes_, &metrics_.log(), names);
     authority_ = std::make_unique<GtmAuthority>(*gtm_);
+    // The wall clock's second boundary, shared by every resolver (their own clock_phase wins).
+    RandomStream clock = sim_.stream("resolvers/clock");
+    const auto clock_phase = Duration::nanoseconds(static_cast<std::int64_t>(clock.below(1'000'000'000)));
     resolvers_.reserve(spec_.resolvers.size());
     for (std::size_t i = 0; i < spec_.resolvers.size(); ++i)
-      resolvers_.emplace_back(spec_.resolvers[i], *authority_, sim_.seed(), i);
+      resolvers_.emplace_back(spec_.resolvers[i], *authority_, sim_.seed(), i, clock_phase);
     faults_ = std::make_unique<FaultInjector>(
         sim_, spec_.faults, FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log()});
     clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this);
+    metrics_.drain.configure(clients_->size(), static_cast<std::size_t>(horizon_.ns() / 1'000'000'000) + 1);
   }
 
   // The order components start in is the order of their first events at
@@ -207,8 +211,12 @@ class FailoverModel {
     gtm_->start(phases);
     RandomStream fault_rng = sim_.stream("faults");
     faults_->start(fault_rng);
-    // The headline fault is known once its time is drawn: metrics split what fails before it.
-    if (const auto fault = faults_->first_gateway_fault()) metrics_.fault_at = fault->at;
+    // The headline fault is known once its time is drawn: metrics split what
+    // fails before it, and the drain curve counts from it.
+    if (const auto fault = faults_->first_gateway_fault()) {
+      metrics_.fault_at = fault->at;
+      drain_after_ = fault->at;
+    }
     clients_->start();
   }
 
@@ -231,6 +239,7 @@ class FailoverModel {
       if (auto t = gtm_->judged_unhealthy_at(static_cast<std::uint16_t>(c), fault->at))
         if (!metrics_.detected_at || *t < *metrics_.detected_at) metrics_.detected_at = t;
     metrics_.answer_changed_at = gtm_->answer_changed_at(fault->at);
+    metrics_.drain.finish(TimePoint::start() + horizon_);
   }
 
   // ---- the request path ---------------------------------------------------
@@ -249,7 +258,7 @@ class FailoverModel {
     if (needs_lookup(p, c.dns, sim_.now())) {
       RecursiveResolver& res = resolvers_[c.resolver];
       const Resolution resolution = res.resolve(sim_.now());
-      lookup = res.params().lookup_latency;
+      lookup = res.params().lookup_latency + resolution.wait;
       store_resolution(p, c.dns, resolution, sim_.now());
       if (!resolution.ok || resolution.addresses.empty()) {
         finish_at(ri, sim_.now() + lookup, Cause::dns_failure, kNoAddress);
@@ -275,6 +284,25 @@ class FailoverModel {
     if (r.first_address != kNoAddress) return;
     r.first_address = address;
     r.first_faulty = faults_->faulty(address);
+    watch_drain();
+    metrics_.drain.sent(r.client, address, sim_.now());
+  }
+
+  /// Starts the drain curve at the first answer change at or after the first
+  /// gateway fault that removes an address.
+  void watch_drain() {
+    if (!drain_after_ || metrics_.drain.started()) return;
+    const auto& history = gtm_->answer_history();
+    for (; drain_seen_ < history.size(); ++drain_seen_) {
+      const auto& c = history[drain_seen_];
+      if (c.at < *drain_after_) continue;
+      AddressList removed;
+      for (std::size_t i = 0; i < c.before.size(); ++i)
+        if (!c.after.contains(c.before[i])) removed.push(c.before[i]);
+      if (removed.empty()) continue;
+      metrics_.drain.start(c.at, removed);
+      return;
+    }
   }
 
   void reuse_connection(std::uint32_t ri) {
@@ -293,7 +321,9 @@ class FailoverModel {
       finish_at(ri, sim_.now() + *rtt, Cause::connection_reset, a);
     } else {
       close_connection(c);
-      finish_at(ri, std::min(r.deadline, sim_.now() + clients_->profile_of(r.client).read_timeout), Cause::read_timeout, a);
+      const Duration read = clients_->profile_of(r.client).read_timeout;
+      finish_at(ri, std::min(r.deadline, sim_.now() + (read > Duration::zero() ? read : kOsRetransmitLimit)),
+                Cause::read_timeout, a);
     }
   }
 
@@ -304,11 +334,14 @@ class FailoverModel {
     note_first_address(r, a);
     metrics_.attempt_made();
     const TimePoint now = sim_.now();
-    const TimePoint limit = std::min(r.dial_deadline, r.deadline);
+    const TimePoint limit = dial_limit(r, p, now);
     const Duration budget = attempt_timeout(p, limit - now, r.cands.size() - (r.next - 1));
     const auto rtt = client_rtt(r.client, a);
     const ConnectResult cr = rtt ? lbs_[a].connect() : ConnectResult::drop;
-    if (cr == ConnectResult::accept && *rtt <= budget) {
+    // Racing clients leave a pending attempt running: one that would connect still wins.
+    const bool wins = cr == ConnectResult::accept &&
+                      (*rtt <= budget || (p.split == ConnectSplit::race && now + *rtt <= limit));
+    if (wins) {
       connected(ri, a, now + *rtt, *rtt);
     } else if (cr == ConnectResult::refuse && *rtt <= budget) {
       sim_.at(now + *rtt, [this, ri, a] { connect_failed(ri, a, Cause::connect_refused); }, tag(EventKind::connect_failed, 0));
@@ -317,11 +350,19 @@ class FailoverModel {
     }
   }
 
+  /// Until when the attempt starting now may try: the whole call's deadline
+  /// and the connect budget (its own with per_address, else the shared one).
+  static TimePoint dial_limit(const Request& r, const ClientProfile& p, TimePoint now) {
+    if (p.split == ConnectSplit::per_address) return std::min(now + p.connect_timeout, r.deadline);
+    return std::min(r.dial_deadline, r.deadline);
+  }
+
   void connect_failed(std::uint32_t ri, std::uint16_t address, Cause cause) {
     Request& r = requests_[ri];
     const ClientProfile& p = clients_->profile_of(r.client);
     const bool may_fall_back = cause == Cause::connect_refused ? p.fallback_on_refused : p.fallback_on_timeout;
-    if (may_fall_back && r.next < r.cands.size() && sim_.now() < std::min(r.dial_deadline, r.deadline)) {
+    const TimePoint until = p.split == ConnectSplit::per_address ? r.deadline : std::min(r.dial_deadline, r.deadline);
+    if (may_fall_back && r.next < r.cands.size() && sim_.now() < until) {
       attempt(ri);
       return;
     }
@@ -334,7 +375,7 @@ class FailoverModel {
     Request& r = requests_[ri];
     const ClientProfile& p = clients_->profile_of(r.client);
     r.address = address;
-    r.read_deadline = std::min(r.deadline, at + p.read_timeout);
+    r.read_deadline = p.read_timeout > Duration::zero() ? std::min(r.deadline, at + p.read_timeout) : r.deadline;
     if (deployments_[address] || has_app(address)) {
       // The request reaches the server side half an RTT after the connection is up.
       r.back = rtt / 2;
@@ -472,6 +513,8 @@ class FailoverModel {
   std::unique_ptr<ClientPopulations<FailoverModel>> clients_;
   IndexPool<Request> requests_;
   RandomStream service_rng_, gray_rng_;
+  std::optional<TimePoint> drain_after_;  // the first gateway fault
+  std::size_t drain_seen_ = 0;            // answer changes looked at
 };
 
 }  // namespace drsim

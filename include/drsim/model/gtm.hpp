@@ -99,6 +99,12 @@ enum class AnswerPolicy : std::uint8_t { all_random, all_rotated, weighted, sequ
 constexpr std::array<std::string_view, 4> enum_names(AnswerPolicy) {
   return {"all_random", "all_rotated", "weighted", "sequence"};
 }
+/// How the authority serving the GTM's answers builds them.
+enum class AuthorityAnswers : std::uint8_t {
+  dynamic,        // computed per query from the health state, never from the packet cache (PowerDNS Lua records)
+  static_records, // records rewritten on a change and served from the authority's packet cache
+};
+constexpr std::array<std::string_view, 2> enum_names(AuthorityAnswers) { return {"dynamic", "static"}; }
 enum class AllDownAnswer : std::uint8_t { all_addresses, empty };
 constexpr std::array<std::string_view, 2> enum_names(AllDownAnswer) { return {"all_addresses", "empty"}; }
 
@@ -123,6 +129,12 @@ struct GtmParams {
   AllDownAnswer when_all_down = AllDownAnswer::all_addresses;
   Duration ttl = Duration::seconds(60);
   Duration publish_delay = Duration::zero();  // UNCONFIRMED: how long GTM takes to publish a change
+  /// Added to publish_delay, drawn per change (seconds); nullopt: none.
+  std::optional<Distribution> publish_spread_s;
+  AuthorityAnswers answers = AuthorityAnswers::dynamic;
+  Duration packet_cache_ttl = Duration::seconds(20);  // PowerDNS cache-ttl
+  /// How long resolvers may cache an empty answer (the SOA minimum, RFC 2308).
+  Duration negative_ttl = Duration::seconds(60);
   /// Probe phases per node; empty: drawn uniformly in [0, interval) per run.
   std::vector<Duration> phases;
 };
@@ -204,6 +216,22 @@ inline const FieldTable& fields_of<GtmParams>() {
     t.add("publish_delay", &P::publish_delay).in_unit("s")
         .means("from a changed judgement to the changed answer (not documented by Alibaba: a parameter)")
         .source_is("assumption");
+    t.add("publish_spread", &P::publish_spread_s).in_unit("s")
+        .means("a further delay drawn per change and added to publish_delay (negative draws count as 0), for a "
+               "publication time that varies")
+        .default_is("none").source_is("assumption");
+    t.add("answers", &P::answers)
+        .means("dynamic: each query computes the answer from the health state and bypasses the authority's packet "
+               "cache (PowerDNS never caches Lua-record answers); static: the records are rewritten on a change and "
+               "served from the packet cache, so a change reaches resolvers up to packet_cache_ttl later")
+        .source_is("PowerDNS/pdns:pdns/packethandler.cc (the Lua-record branch sets noCache)");
+    t.add("packet_cache_ttl", &P::packet_cache_ttl).in_unit("s")
+        .means("static answers: how long the authority's packet cache serves a reply (PowerDNS cache-ttl 20)")
+        .source_is("https://doc.powerdns.com/authoritative/settings.html#cache-ttl (20 s)");
+    t.add("negative_ttl", &P::negative_ttl).in_unit("s")
+        .means("how long resolvers may cache an empty answer (when_all_down empty): the zone's SOA minimum, RFC 2308, "
+               "capped by each resolver's max_negative_ttl; Alibaba does not say")
+        .source_is("assumption");
     t.custom("pools", FieldKind::custom,
              "{\"primary\": [...], \"failover\": [...]}, each element a region or cluster name or "
              "{\"target\": name, \"weight\": w}")
@@ -217,7 +245,8 @@ inline const FieldTable& fields_of<GtmParams>() {
 class GlobalTrafficManager {
  public:
   GlobalTrafficManager(Simulator& sim, GtmParams p, ProbeTarget& target, EventLog* log, std::vector<std::string> address_names)
-      : sim_(&sim), p_(std::move(p)), target_(&target), log_(log), names_(std::move(address_names)) {
+      : sim_(&sim), p_(std::move(p)), target_(&target), log_(log), names_(std::move(address_names)),
+        publish_rng_(sim.stream("gtm/publish")) {
     if (p_.primary.empty()) throw ParameterError("GTM needs at least one address in its primary pool");
     if (p_.interval <= Duration::zero()) throw ParameterError("GTM probe interval must be > 0");
     if (p_.failures < 1 || p_.recovery < 1) throw ParameterError("GTM failure and recovery counts must be >= 1");
@@ -294,6 +323,12 @@ class GlobalTrafficManager {
     return std::nullopt;
   }
   [[nodiscard]] Duration node_phase(std::size_t node) const { return nodes_.at(node).phase; }
+  /// A change of the published answer set.
+  struct AnswerChange {
+    TimePoint at;
+    AddressList before, after;
+  };
+  [[nodiscard]] const std::vector<AnswerChange>& answer_history() const { return answer_history_; }
 
  private:
   struct NodeAddressState {
@@ -382,11 +417,14 @@ class GlobalTrafficManager {
       recompute_answer_base();
       if (!(before == answer_base_)) {
         answer_changes_.push_back(sim_->now());
+        answer_history_.push_back({sim_->now(), before, answer_base_});
         if (log_) log_->add(sim_->now(), "gtm", "answer_changed", describe(answer_base_));
       }
     };
-    if (p_.publish_delay > Duration::zero()) {
-      sim_->after(p_.publish_delay, publish, tag(EventKind::gtm_publish));
+    Duration delay = p_.publish_delay;
+    if (p_.publish_spread_s) delay += Duration::from_seconds(std::max(0.0, p_.publish_spread_s->sample(publish_rng_)));
+    if (delay > Duration::zero()) {
+      sim_->after(delay, publish, tag(EventKind::gtm_publish));
     } else {
       publish();
     }
@@ -446,8 +484,10 @@ class GlobalTrafficManager {
   std::vector<bool> published_healthy_;
   std::vector<Change> changes_;
   std::vector<TimePoint> answer_changes_;
+  std::vector<AnswerChange> answer_history_;
   AddressList answer_base_;
   std::optional<std::uint16_t> sequence_active_;
+  RandomStream publish_rng_;
   std::uint64_t rotation_ = 0;
   std::uint64_t queries_ = 0;
   std::uint64_t probes_ = 0;

@@ -13,6 +13,7 @@
 
 #include "drsim/core/stats.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/drain.hpp"
 #include "drsim/model/event_log.hpp"
 #include "drsim/model/gateway_deployment.hpp"
 #include "drsim/model/outcome.hpp"
@@ -217,6 +218,8 @@ class RunMetrics {
   std::optional<TimePoint> detected_at;
   std::optional<TimePoint> answer_changed_at;
   std::vector<AlertRecord> alerts;
+  /// Share of traffic and clients still sent to a removed address after the answer changed.
+  DrainTracker drain;
 
   [[nodiscard]] Headline headline() const {
     Headline h;

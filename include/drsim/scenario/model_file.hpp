@@ -5,6 +5,7 @@
 // `drsim explain` and docs/model-reference.md print them.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "drsim/core/fields.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/model_spec.hpp"
+#include "drsim/model/resolver_population.hpp"
 
 namespace drsim {
 
@@ -83,6 +85,7 @@ struct ModelFile {
   std::vector<PopulationSpec> clients;
   std::vector<FaultSpec> faults;
   std::vector<AlertSpec> alerts;
+  std::optional<ResolverPopulationSpec> population;
 };
 
 template <>
@@ -102,10 +105,11 @@ inline const FieldTable& fields_of<ModelFile>() {
     t.objects("regions", &P::regions, true).must();
     t.objects("sites", &P::sites, true);
     t.object("gtm", &P::gtm).must();
-    t.objects("resolvers", &P::resolvers, true).must();
-    t.objects("clients", &P::clients, true).must();
+    t.objects("resolvers", &P::resolvers, true).default_is("none; required without a population section");
+    t.objects("clients", &P::clients, true).default_is("none; required without a population section");
     t.objects("faults", &P::faults);
     t.objects("alerts", &P::alerts, true);
+    t.object("population", &P::population);
   });
   return table;
 }
