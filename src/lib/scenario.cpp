@@ -72,7 +72,7 @@ class ModelReader {
     spec.gtm = file_.gtm;
     spec.resolvers = file_.resolvers;
     spec.populations = file_.clients;
-    if (file_.population) expand_population(*file_.population, spec);
+    if (file_.population) expand_population(*file_.population, spec.resolvers, spec.populations);
     spec.faults = file_.faults;
     spec.alerts = file_.alerts;
     spec.horizon = file_.duration;
@@ -436,12 +436,6 @@ class ModelReader {
                   "a resolvers field");
       check_client(groups[i], at("population.groups", i));
     }
-    try {
-      (void)resolver_preset(file_.population->preset);
-    } catch (const ParameterError&) {
-      ctx_.fail("population.resolver_preset", "one of " + join_list(resolver_preset_names()),
-                "\"" + file_.population->preset + "\"", "did you mean \"" + nearest(file_.population->preset, resolver_preset_names()) + "\"?");
-    }
   }
 
   void check_client(PopulationSpec& c, const std::string& path) {
@@ -463,24 +457,6 @@ class ModelReader {
                 "one that ends at " + to_string(c.load.end()));
     if (c.resolvers.empty() && !file_.resolvers.empty()) c.resolvers.emplace_back(0, 1.0);
     if (c.load.diurnal) c.load.rate.set_diurnal(c.load.diurnal->amplitude, c.load.diurnal->period, c.load.diurnal->peak_at);
-  }
-
-  /// The population section as resolvers population-1 .. population-N after
-  /// the file's own, and one client population per group spread over them.
-  void expand_population(const ResolverPopulationSpec& pop, ModelSpec& spec) const {
-    const std::size_t base = spec.resolvers.size();
-    for (std::size_t k = 0; k < pop.count; ++k) {
-      ResolverParams r = resolver_preset(pop.preset);
-      r.name = "population-" + std::to_string(k + 1);
-      r.violator_hold_s = pop.violator_hold_s;
-      r.violator_chance = pop.violator_share;
-      spec.resolvers.push_back(std::move(r));
-    }
-    const std::vector<double> shares = zipf_shares(pop.count, pop.zipf_exponent);
-    for (PopulationSpec g : pop.groups) {
-      for (std::size_t k = 0; k < pop.count; ++k) g.resolvers.emplace_back(base + k, shares[k]);
-      spec.populations.push_back(std::move(g));
-    }
   }
 
   // ---- assembly -------------------------------------------------------------

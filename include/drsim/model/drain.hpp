@@ -51,6 +51,22 @@ class DrainTracker {
     changed_at_ = at;
     removed_ = removed;
   }
+
+  /// Starts the curve at the first answer change at or after `fault` that
+  /// removes an address (looking only at changes not seen before).
+  void watch(const std::vector<GlobalTrafficManager::AnswerChange>& history, std::optional<TimePoint> fault) {
+    if (!fault || started()) return;
+    for (; history_seen_ < history.size(); ++history_seen_) {
+      const auto& c = history[history_seen_];
+      if (c.at < *fault) continue;
+      AddressList removed;
+      for (std::size_t i = 0; i < c.before.size(); ++i)
+        if (!c.after.contains(c.before[i])) removed.push(c.before[i]);
+      if (removed.empty()) continue;
+      start(c.at, removed);
+      return;
+    }
+  }
   [[nodiscard]] bool started() const { return changed_at_.has_value(); }
   [[nodiscard]] std::optional<TimePoint> changed_at() const { return changed_at_; }
   [[nodiscard]] const AddressList& removed() const { return removed_; }
@@ -112,6 +128,7 @@ class DrainTracker {
   }
 
   std::optional<TimePoint> changed_at_;
+  std::size_t history_seen_ = 0;  // answer changes looked at by watch()
   AddressList removed_;
   std::vector<std::uint8_t> client_state_;  // 0: not sent since the change, 1: to a kept address, 2: to a removed one
   std::vector<std::uint32_t> sent_, old_, seen_at_, clients_old_at_;

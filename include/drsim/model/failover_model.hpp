@@ -54,7 +54,7 @@ class FailoverModel {
       : spec_(spec), sim_(seed),
         horizon_(spec.horizon > Duration::zero() ? spec.horizon : load_end(spec) + Duration::seconds(60)),
         metrics_(spec.topology.regions().size(), horizon_, spec.detailed_series) {
-    validate();
+    check_model(spec_);
     metrics_.log().set_enabled(spec_.log_events);
     build();
   }
@@ -155,13 +155,6 @@ class FailoverModel {
     FailoverModel* m_;
   };
 
-  void validate() const {
-    const auto& topo = spec_.topology;
-    if (spec_.gateways.size() != topo.clusters().size()) throw ParameterError("one gateway per cluster is required");
-    if (spec_.resolvers.empty()) throw ParameterError("at least one resolver is required");
-    if (spec_.populations.empty()) throw ParameterError("at least one client population is required");
-    if (topo.clusters().size() >= kNoAddress) throw ParameterError("too many clusters");
-  }
 
   void build() {
     const auto& topo = spec_.topology;
@@ -213,10 +206,7 @@ class FailoverModel {
     faults_->start(fault_rng);
     // The headline fault is known once its time is drawn: metrics split what
     // fails before it, and the drain curve counts from it.
-    if (const auto fault = faults_->first_gateway_fault()) {
-      metrics_.fault_at = fault->at;
-      drain_after_ = fault->at;
-    }
+    if (const auto fault = faults_->first_gateway_fault()) metrics_.fault_at = fault->at;
     clients_->start();
   }
 
@@ -284,25 +274,8 @@ class FailoverModel {
     if (r.first_address != kNoAddress) return;
     r.first_address = address;
     r.first_faulty = faults_->faulty(address);
-    watch_drain();
+    metrics_.drain.watch(gtm_->answer_history(), metrics_.fault_at);
     metrics_.drain.sent(r.client, address, sim_.now());
-  }
-
-  /// Starts the drain curve at the first answer change at or after the first
-  /// gateway fault that removes an address.
-  void watch_drain() {
-    if (!drain_after_ || metrics_.drain.started()) return;
-    const auto& history = gtm_->answer_history();
-    for (; drain_seen_ < history.size(); ++drain_seen_) {
-      const auto& c = history[drain_seen_];
-      if (c.at < *drain_after_) continue;
-      AddressList removed;
-      for (std::size_t i = 0; i < c.before.size(); ++i)
-        if (!c.after.contains(c.before[i])) removed.push(c.before[i]);
-      if (removed.empty()) continue;
-      metrics_.drain.start(c.at, removed);
-      return;
-    }
   }
 
   void reuse_connection(std::uint32_t ri) {
@@ -513,8 +486,6 @@ class FailoverModel {
   std::unique_ptr<ClientPopulations<FailoverModel>> clients_;
   IndexPool<Request> requests_;
   RandomStream service_rng_, gray_rng_;
-  std::optional<TimePoint> drain_after_;  // the first gateway fault
-  std::size_t drain_seen_ = 0;            // answer changes looked at
 };
 
 }  // namespace drsim

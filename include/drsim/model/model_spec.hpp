@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "drsim/core/error.hpp"
 #include "drsim/core/fields.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/time.hpp"
@@ -140,6 +141,16 @@ struct ModelSpec {
   bool log_events = true;
   bool detailed_series = true;  // per-second latency quantiles (replication 0 only, in runs)
 };
+
+/// What a model needs to run at all (the scenario reader ensures it; a
+/// ModelSpec built by hand is checked by FailoverModel).
+inline void check_model(const ModelSpec& spec) {
+  const auto& topo = spec.topology;
+  if (spec.gateways.size() != topo.clusters().size()) throw ParameterError("one gateway per cluster is required");
+  if (spec.resolvers.empty()) throw ParameterError("at least one resolver is required");
+  if (spec.populations.empty()) throw ParameterError("at least one client population is required");
+  if (topo.clusters().size() >= 0xFFFF) throw ParameterError("too many clusters");
+}
 
 /// The end of the last load generator, the natural end of a run.
 inline Duration load_end(const ModelSpec& spec) {

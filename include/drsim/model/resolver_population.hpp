@@ -9,6 +9,7 @@
 // max(TTL, a draw of violator_hold).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -48,8 +49,16 @@ inline const FieldTable& fields_of<ResolverPopulationSpec>() {
                               "{violator_share} of them TTL violators");
     t.add("resolvers", &P::count).range(1, 100000).in_unit("resolvers")
         .means("how many resolvers the clients are spread over").source_is("drsim convention");
-    t.add("resolver_preset", &P::preset)
-        .means("the implementation every population resolver runs (a resolvers[] preset name)")
+    // A choice among the resolver presets, held by name.
+    Field& preset = t.value(
+        "resolver_preset", FieldKind::choice,
+        [](const P& p) -> FieldValue {
+          const auto names = resolver_preset_names();
+          return static_cast<std::int64_t>(std::find(names.begin(), names.end(), p.preset) - names.begin());
+        },
+        [](P& p, const FieldValue& v) { p.preset = resolver_preset_names().at(static_cast<std::size_t>(std::get<std::int64_t>(v))); });
+    preset.names = resolver_preset_names();
+    preset.means("the implementation every population resolver runs (a resolvers[] preset name)")
         .source_is("drsim convention");
     t.add("zipf_exponent", &P::zipf_exponent).range(0, 10)
         .means("resolver k (1-based) serves a share of the clients proportional to 1 / k^zipf_exponent (Zipf-like "
@@ -77,6 +86,25 @@ inline std::vector<double> zipf_shares(std::size_t n, double exponent) {
   for (std::size_t k = 0; k < n; ++k) total += w[k] = 1.0 / std::pow(static_cast<double>(k + 1), exponent);
   for (auto& x : w) x /= total;
   return w;
+}
+
+/// The population as resolvers population-1 .. population-N after those
+/// already there, and one client population per group spread over them.
+inline void expand_population(const ResolverPopulationSpec& pop, std::vector<ResolverParams>& resolvers,
+                              std::vector<PopulationSpec>& populations) {
+  const std::size_t base = resolvers.size();
+  for (std::size_t k = 0; k < pop.count; ++k) {
+    ResolverParams r = resolver_preset(pop.preset);
+    r.name = "population-" + std::to_string(k + 1);
+    r.violator_hold_s = pop.violator_hold_s;
+    r.violator_chance = pop.violator_share;
+    resolvers.push_back(std::move(r));
+  }
+  const std::vector<double> shares = zipf_shares(pop.count, pop.zipf_exponent);
+  for (PopulationSpec g : pop.groups) {
+    for (std::size_t k = 0; k < pop.count; ++k) g.resolvers.emplace_back(base + k, shares[k]);
+    populations.push_back(std::move(g));
+  }
 }
 
 }  // namespace drsim
