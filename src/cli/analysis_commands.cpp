@@ -7,6 +7,7 @@
 #include <drsim/analysis/sensitivity.hpp>
 #include <drsim/analysis/solver.hpp>
 #include <drsim/analysis/sweep.hpp>
+#include <drsim/run.hpp>
 #include <drsim/scenario/scenario.hpp>
 
 #include <unistd.h>
@@ -37,6 +38,8 @@ const std::string kSweepUsage = std::string(
     "         --figures F1,F2,...     figures in the table (default: every headline figure)\n"
     "         --out FILE              write FILE.csv (default format) or FILE.json; stdout when absent\n"
     "         --quiet                 no progress bar and no summary line on stderr\n"
+    "         --threshold \"F<=X\"      every point's mean of F must meet it, else exit 99 (repeatable)\n"
+    "         --max-runs N, --max-requests N   allow more work than 1e6 runs or 5e9 requests\n"
     "  e.g. drsim sweep models/asm-gtm-drill.json --grid gtm.ttl=10s,30s,60s \\\n"
     "         --grid gtm.health_check.failures=1,2,3 --replications 20 --out ttl.csv\n";
 
@@ -49,6 +52,7 @@ const std::string kSolveUsage = std::string(
     "         --resolution R          stop bisecting when the bracket is this narrow (default 1 or range/100)\n"
     "         --set PATH=VALUE        a fixed override (repeatable)\n"
     "         --seed N --replications R (default ") + std::to_string(kSolveReplications) + ") --threads T --json --quiet\n" +
+    "         --max-runs N --max-requests N (allow more work than 1e6 runs or 5e9 requests)\n"
     "  e.g. drsim solve models/asm-gtm-drill.json --param gtm.ttl --range 10s..10m --target \"failed_pct<=5\"\n";
 
 const std::string kSensitivityUsage = std::string(
@@ -58,6 +62,7 @@ const std::string kSensitivityUsage = std::string(
     "         --step S                relative move each way (default 0.1)\n"
     "         --set PATH=VALUE        a fixed override (repeatable)\n"
     "         --seed N --replications R (default ") + std::to_string(kSensitivityReplications) + ") --threads T --json --quiet\n" +
+    "         --max-runs N --max-requests N (allow more work than 1e6 runs or 5e9 requests)\n"
     "  e.g. drsim sensitivity models/asm-gtm-drill.json \\\n"
     "         --params gtm.ttl,gtm.health_check.interval,gtm.health_check.failures --figure failed_pct\n";
 
@@ -116,52 +121,12 @@ Scenario load_scenario(const Common& c, const char* command) {
   return sc;
 }
 
-/// "[#######.......] 12/27 points  170 runs/s  eta 3s" on stderr, redrawn at
-/// most ten times a second, only when stderr is a terminal.
-class ProgressBar {
- public:
-  ProgressBar(bool enabled, std::string unit) : enabled_(enabled && ::isatty(STDERR_FILENO)), unit_(std::move(unit)) {}
-  ProgressBar(const ProgressBar&) = delete;
-  ProgressBar& operator=(const ProgressBar&) = delete;
-  ~ProgressBar() { finish(); }
-
-  std::function<void(const SweepProgress&)> callback() {
-    if (!enabled_) return {};
-    start_ = Clock::now();
-    return [this](const SweepProgress& p) { update(p); };
-  }
-
-  void finish() {
-    if (drawn_) std::fputs("\n", stderr);
-    drawn_ = false;
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-
-  void update(const SweepProgress& p) {
-    const auto now = Clock::now();
-    const bool last = p.runs_done == p.runs_total;
-    if (!last && drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-    last_draw_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double rate = elapsed > 0 ? static_cast<double>(p.runs_done) / elapsed : 0.0;
-    const double left = rate > 0 ? static_cast<double>(p.runs_total - p.runs_done) / rate : 0.0;
-    constexpr int kWidth = 28;
-    const int filled = p.runs_total ? static_cast<int>(kWidth * p.runs_done / p.runs_total) : kWidth;
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-    std::fprintf(stderr, "\r[%s] %zu/%zu %s  %.0f runs/s  %s %.0fs ", bar.c_str(), p.points_done, p.points_total,
-                 unit_.c_str(), rate, last ? "took" : "eta", last ? elapsed : left);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-
-  bool enabled_;
-  std::string unit_;
-  Clock::time_point start_, last_draw_;
-  bool drawn_ = false;
-};
+/// A progress callback for the analyses: SweepProgress onto the shared bar.
+std::function<void(const SweepProgress&)> sweep_progress(ProgressBar& bar) {
+  auto draw = bar.callback();
+  if (!draw) return {};
+  return [draw](const SweepProgress& p) { draw(p.runs_done, p.runs_total, p.points_done, p.points_total); };
+}
 
 template <class F>
 int guarded(const std::string& usage, F&& body) {
@@ -182,10 +147,16 @@ int guarded(const std::string& usage, F&& body) {
 
 }  // namespace
 
+const std::string& sweep_usage() { return kSweepUsage; }
+const std::string& solve_usage() { return kSolveUsage; }
+const std::string& sensitivity_usage() { return kSensitivityUsage; }
+
 int sweep_command(const std::vector<std::string>& args) {
   return guarded(kSweepUsage, [&] {
     Common c;
     SweepSpec spec;
+    WorkLimits limits;
+    std::vector<Target> thresholds;
     std::string out;
     bool samples_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -210,23 +181,31 @@ int sweep_command(const std::vector<std::string>& args) {
         else throw BadArguments("--method expects lhs or random, found \"" + m + "\"");
       } else if (a == "--figures") c.options.figures = split_list(value());
       else if (a == "--out") out = value();
-      else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);
+      else if (a == "--threshold") thresholds.push_back(Target::parse(value()));
+      else if (!work_limit_option(args, i, limits) && !common_option(args, i, c))
+        throw BadArguments("unknown option " + a);
     }
     if (c.json) throw BadArguments("drsim sweep writes JSON with --out FILE.json");
+    // The number of points, before making them (a 10-axis grid or 10^8 samples would not fit).
+    double npoints = static_cast<double>(std::max<std::size_t>(1, spec.samples));
+    for (const auto& g : spec.grid) npoints *= static_cast<double>(g.values.size());
+    check_work(0, npoints * c.options.replications, limits);
     if (!spec.ranges.empty() && !samples_given) throw BadArguments("--range needs --samples N");
     if (samples_given && spec.ranges.empty()) throw BadArguments("--samples needs at least one --range");
     spec.sample_seed = c.options.seed;
     const Scenario scenario = load_scenario(c, "sweep");
     const auto points = sweep_points(spec);
 
+    check_work(expected_requests(scenario.spec()), static_cast<double>(points.size()) * c.options.replications, limits);
     ProgressBar bar(!c.quiet, "points");
-    c.options.progress = bar.callback();
+    c.options.progress = sweep_progress(bar);
     const auto t0 = std::chrono::steady_clock::now();
     SweepResult result = run_points(scenario, points, c.options);
     result.parameters = sweep_parameters(spec);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     bar.finish();
 
+    for (const auto& w : result.warnings) std::cerr << "drsim: warning: " << w << "\n";
     if (out.empty()) std::cout << sweep_csv(result);
     else write_sweep(result, out);
     if (!c.quiet) {
@@ -235,7 +214,21 @@ int sweep_command(const std::vector<std::string>& args) {
                    c.options.replications, runs, seconds, seconds > 0 ? static_cast<double>(runs) / seconds : 0.0,
                    out.empty() ? "" : " -> ", out.c_str());
     }
-    return 0;
+    // Thresholds hold at every point, on the mean over its replications.
+    int status = 0;
+    for (const auto& t : thresholds)
+      for (std::size_t p = 0; p < result.points.size(); ++p) {
+        const auto it = result.points[p].figures.find(t.figure);
+        if (it == result.points[p].figures.end()) continue;
+        const bool met = t.op == Target::Op::at_most ? it->second.mean <= t.bound : it->second.mean >= t.bound;
+        if (met) continue;
+        std::string at;
+        for (const auto& s : result.points[p].settings) at += (at.empty() ? "" : ", ") + s.path + "=" + s.value;
+        std::fprintf(stderr, "drsim: threshold %s not met at point %zu (%s): mean %.4g [%.4g, %.4g]\n",
+                     t.to_string().c_str(), p, at.c_str(), it->second.mean, it->second.lo, it->second.hi);
+        status = 99;
+      }
+    return status;
   });
 }
 
@@ -244,6 +237,7 @@ int solve_command(const std::vector<std::string>& args) {
     Common c;
     c.options.replications = kSolveReplications;
     SolveSpec spec;
+    WorkLimits limits;
     std::string range, target;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
@@ -261,7 +255,8 @@ int solve_command(const std::vector<std::string>& args) {
       else if (a == "--smallest") spec.goal = SolveGoal::smallest;
       else if (a == "--largest") spec.goal = SolveGoal::largest;
       else if (a == "--resolution") spec.resolution = value();
-      else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);
+      else if (!work_limit_option(args, i, limits) && !common_option(args, i, c))
+        throw BadArguments("unknown option " + a);
     }
     if (spec.range.path.empty()) throw BadArguments("drsim solve needs --param PATH");
     if (range.empty()) throw BadArguments("drsim solve needs --range LO..HI");
@@ -270,6 +265,7 @@ int solve_command(const std::vector<std::string>& args) {
     spec.range = r;
     spec.target = Target::parse(target);
     const Scenario scenario = load_scenario(c, "solve");
+    check_work(expected_requests(scenario.spec()), static_cast<double>(spec.max_probes) * c.options.replications, limits);
 
     ProgressBar bar(!c.quiet, "probes");
     std::size_t probe_no = 0;
@@ -278,7 +274,7 @@ int solve_command(const std::vector<std::string>& args) {
       // One progress line per probe batch: the runs of the probe under way.
       c.options.progress = [&](const SweepProgress& p) {
         if (p.runs_done == 1) ++probe_no;
-        draw(SweepProgress{p.runs_done, p.runs_total, probe_no, probe_no});
+        draw(p.runs_done, p.runs_total, probe_no, probe_no);
       };
     }
     const SolveResult result = solve(scenario, spec, c.options);
@@ -293,6 +289,7 @@ int sensitivity_command(const std::vector<std::string>& args) {
     Common c;
     c.options.replications = kSensitivityReplications;
     SensitivitySpec spec;
+    WorkLimits limits;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       auto value = [&]() -> std::string {
@@ -311,12 +308,15 @@ int sensitivity_command(const std::vector<std::string>& args) {
         if (!(v.numeric > 0 && v.numeric < 1))
           throw BadArguments("--step expects a number between 0 and 1, found \"" + v.text + "\"");
         spec.step = v.numeric;
-      } else if (!common_option(args, i, c)) throw BadArguments("unknown option " + a);
+      } else if (!work_limit_option(args, i, limits) && !common_option(args, i, c))
+        throw BadArguments("unknown option " + a);
     }
     if (spec.params.empty()) throw BadArguments("drsim sensitivity needs --params P1,P2,...");
     const Scenario scenario = load_scenario(c, "sensitivity");
+    check_work(expected_requests(scenario.spec()),
+               static_cast<double>(2 * spec.params.size() + 1) * c.options.replications, limits);
     ProgressBar bar(!c.quiet, "points");
-    c.options.progress = bar.callback();
+    c.options.progress = sweep_progress(bar);
     const SensitivityResult result = sensitivity(scenario, spec, c.options);
     bar.finish();
     std::cout << (c.json ? sensitivity_json(result) + "\n" : sensitivity_report(result));

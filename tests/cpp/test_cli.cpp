@@ -10,6 +10,7 @@
 
 #include "cli_runner.hpp"
 
+using drsim::testing::CliRun;
 using drsim::testing::drsim_cli;
 using drsim::testing::source_path;
 
@@ -166,4 +167,66 @@ TEST_CASE("Over replications the drill's -1 share lands in the seed's 14 +- 3 %"
   const double window = j["replications"]["failure_window_s"]["mean"].get<double>();
   CHECK(window == Approx(detect + 30).margin(3));          // mean remaining TTL = 60 / 2
   CHECK(mean == Approx(100 * 0.5 * window / 300).margin(0.3));
+}
+
+TEST_CASE("Every command answers --help, drsim help lists them all, a bare drsim prints usage to stderr", "[cli][conventions]") {
+  const char* commands[] = {"run", "sweep", "solve", "sensitivity", "explain", "demo", "version", "help"};
+  const CliRun overview = drsim_cli("--help");
+  REQUIRE(overview.exit_code == 0);
+  CHECK(drsim_cli("help").out == overview.out);
+  for (const char* c : commands) {
+    INFO(c);
+    CHECK(overview.out.find(std::string("  ") + c + " ") != std::string::npos);
+    const CliRun h = drsim_cli(std::string(c) + " --help");
+    CHECK(h.exit_code == 0);
+    CHECK(h.out.rfind("usage: drsim " + std::string(c), 0) == 0);
+    CHECK(drsim_cli(std::string("help ") + c).out == h.out);
+  }
+  const CliRun bare = drsim_cli("");
+  CHECK(bare.exit_code == 2);
+  CHECK(bare.out.empty());
+  CHECK(bare.err.find("usage: drsim") != std::string::npos);
+  const CliRun version = drsim_cli("version");
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("drsim ", 0) == 0);
+  CHECK(drsim_cli("--version").out == version.out);
+  CHECK(drsim_cli("frobnicate").exit_code == 2);
+}
+
+TEST_CASE("--threshold tests the mean over the replications: exit 99 when violated, 0 when met", "[cli][conventions]") {
+  const std::string model = source_path("models/asm-gtm-drill.json");
+  SECTION("one replication: the single value") {
+    const CliRun bad = drsim_cli("run " + model + " --quiet --threshold 'failed_pct<=1'");
+    CHECK(bad.exit_code == 99);
+    CHECK(bad.err.find("failed_pct<=1 NOT met") != std::string::npos);
+    const CliRun good = drsim_cli("run " + model + " --quiet --threshold 'failed_pct<=50' --threshold 'requests>=29000'");
+    CHECK(good.exit_code == 0);
+    CHECK(good.err.find("failed_pct<=50 met: mean") != std::string::npos);
+  }
+  SECTION("several replications: the mean with its interval") {
+    const CliRun r = drsim_cli("run " + model + " --quiet --replications 4 --threshold 'failed_pct>=90'");
+    CHECK(r.exit_code == 99);
+    CHECK(r.err.find("over 4 replication(s)") != std::string::npos);
+  }
+  SECTION("a sweep: every point is held to it") {
+    const CliRun r = drsim_cli("sweep " + model + " --quiet --grid gtm.ttl=60s,120s --replications 2 --threshold 'failed_pct<=0.5'");
+    CHECK(r.exit_code == 99);
+    CHECK(r.err.find("not met at point 0") != std::string::npos);
+    CHECK(r.err.find("not met at point 1") != std::string::npos);
+  }
+  SECTION("an unknown figure is a usage error") {
+    CHECK(drsim_cli("run " + model + " --threshold 'bogus<=1'").exit_code == 2);
+  }
+}
+
+TEST_CASE("Work past the limits is refused before it starts, saying how to allow it", "[cli][conventions]") {
+  const std::string model = source_path("models/asm-gtm-drill.json");
+  const CliRun runs = drsim_cli("run " + model + " --replications 10000000");
+  CHECK(runs.exit_code == 2);
+  CHECK(runs.err.find("--max-runs 10000000") != std::string::npos);
+  const CliRun requests = drsim_cli("run " + model + " --replications 1000 --max-requests 1e6");
+  CHECK(requests.exit_code == 2);
+  CHECK(requests.err.find("--max-requests") != std::string::npos);
+  const CliRun samples = drsim_cli("sweep " + model + " --range gtm.ttl=1s..600s --samples 100000000");
+  CHECK(samples.exit_code == 2);
 }
