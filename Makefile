@@ -2,7 +2,7 @@
 #   make run    installs what is missing, builds (Release) and runs the seed drill
 #   make test   installs what is missing, builds and runs every test
 # Other targets: make (build only), make test-python, make test-notebooks,
-# make bench, make test-asan, make clean.
+# make bench, make test-asan, make fuzz (FUZZ_SECONDS=600), make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +12,7 @@ WERROR     ?= $(if $(CI),ON,OFF)
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build run test test-cpp test-python test-notebooks test-asan bench clean
+.PHONY: all deps configure build run test test-cpp test-python test-notebooks test-asan bench fuzz fuzz-smoke clean
 
 all: build
 
@@ -44,6 +44,7 @@ test: build
 	$(PY_EXTENSION)
 	$(PY_ENV) $(PYTHON) -m pytest -q tests/python
 	$(PY_ENV) $(PYTHON) scripts/run_notebooks.py --timeout 60 notebooks
+	DRSIM_CLI=$(BUILD)/bin/drsim JOBS=$(JOBS) scripts/fuzz.sh smoke
 
 test-python: build
 	$(PY_EXTENSION)
@@ -59,10 +60,19 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# libFuzzer over the model loader (clang-14, its own build in build-fuzz/):
+# a deterministic short run is part of make test; this one runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+fuzz: build
+	DRSIM_CLI=$(BUILD)/bin/drsim JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: build
+	DRSIM_CLI=$(BUILD)/bin/drsim JOBS=$(JOBS) scripts/fuzz.sh smoke
+
 bench: deps
 	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Release -DDRSIM_BUILD_BENCH=ON
 	cmake --build $(BUILD) -j $(JOBS) --target drsim_bench drsim_cli
 	./$(BUILD)/bench/drsim_bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
