@@ -20,6 +20,7 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 
@@ -41,7 +42,7 @@ class CMakeBuild(build_ext):
         configure = [
             "cmake", "-S", str(ROOT), "-B", str(build_dir),
             "-DCMAKE_BUILD_TYPE=Release",
-            "-DDRSIM_BUILD_PYTHON=ON", "-DDRSIM_BUILD_TESTS=OFF", "-DDRSIM_BUILD_CLI=OFF",
+            "-DDRSIM_BUILD_PYTHON=ON", "-DDRSIM_BUILD_TESTS=OFF", "-DDRSIM_BUILD_CLI=ON",
             "-DDRSIM_BUILD_BENCH=OFF", "-DDRSIM_INSTALL=OFF",
             f"-DPython3_EXECUTABLE={python}",
         ]
@@ -49,7 +50,7 @@ class CMakeBuild(build_ext):
             configure += ["-G", "Ninja"]
         jobs = os.environ.get("DRSIM_PIP_JOBS", str(os.cpu_count() or 1))
         subprocess.check_call(configure)
-        subprocess.check_call(["cmake", "--build", str(build_dir), "--target", "_drsim", "-j", jobs])
+        subprocess.check_call(["cmake", "--build", str(build_dir), "--target", "_drsim", "drsim_cli", "-j", jobs])
 
         suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
         built = build_dir / "python" / f"_drsim{suffix}"
@@ -59,6 +60,22 @@ class CMakeBuild(build_ext):
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, target)
+        # The CLI itself, run by the `drsim` console script (drsim/__main__.py):
+        # the same binary as build/bin/drsim, so the same bytes for the same run.
+        cli = target.parent / "_bin" / "drsim"
+        cli.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(build_dir / "bin" / "drsim", cli)
+
+
+class BuildPyWithModels(build_py):
+    """Ships the model files (models/*.json) in the package: drsim.models.path("asm-gtm-drill")."""
+
+    def run(self) -> None:
+        super().run()
+        target = Path(self.build_lib) / "drsim" / "model_files"
+        target.mkdir(parents=True, exist_ok=True)
+        for model in sorted((ROOT / "models").glob("*.json")):
+            shutil.copy2(model, target / model.name)
 
 
 # setuptools' own staging (build/lib.*, build/bdist.*, *.egg-info) goes under
@@ -66,6 +83,6 @@ class CMakeBuild(build_ext):
 (ROOT / "build-python").mkdir(exist_ok=True)
 setup(
     ext_modules=[CMakeExtension("drsim._drsim")],
-    cmdclass={"build_ext": CMakeBuild},
+    cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithModels},
     options={"build": {"build_base": "build-python/setuptools"}, "egg_info": {"egg_base": "build-python"}},
 )

@@ -22,10 +22,28 @@ import drsim
 
 location = Path(drsim.__file__).resolve()
 assert "site-packages" in str(location), f"drsim imported from {location}, not the venv"
-result = drsim.Scenario.load(sys.argv[1]).run(seed=1, replications=4)
+# The shipped models come with the package, the same bytes as the checkout's.
+packaged = drsim.models.path("asm-gtm-drill")
+assert "site-packages" in str(packaged.resolve()), packaged
+assert packaged.read_bytes() == Path(sys.argv[1]).read_bytes()
+result = drsim.models.load("asm-gtm-drill").run(seed=1, replications=4)
 summary = result.summary
 assert summary["requests"] == 30_000, summary
 assert result.series["sent"].sum() == summary["ok"] + summary["failed"]
 print(f"check_pip_install: drsim {drsim.__version__} from {location.parent}: "
       f"drill seed 1 failed {summary['failed_pct']:.2f} % of {summary['requests']} requests")
 PY
+
+# The console script is the CLI: the same bytes as the checkout's build for the same run.
+"$venv/bin/drsim" --help >/dev/null
+installed=$("$venv/bin/drsim" run "$root/models/asm-gtm-drill.json" --seed 3 --json)
+if [ -x "$root/build/bin/drsim" ]; then
+  built=$("$root/build/bin/drsim" run "$root/models/asm-gtm-drill.json" --seed 3 --json)
+  [ "$installed" = "$built" ] || { echo "check_pip_install: the console script's result differs from build/bin/drsim" >&2; exit 1; }
+fi
+set +e
+"$venv/bin/drsim" run "$root/tests/models/bad/unknown_field.json" 2>/dev/null
+code=$?
+set -e
+[ "$code" -eq 2 ] || { echo "check_pip_install: a bad model gave exit $code from the console script, expected 2" >&2; exit 1; }
+echo "check_pip_install: the drsim console script runs the CLI ($(command -v "$venv/bin/drsim"))"

@@ -6,9 +6,10 @@
 >>> r.replications["failed_pct"]["mean"], r.series.head()
 >>> drsim.plot.timeline(r)
 
-Submodules: :mod:`drsim.plot` (matplotlib figures of a Result) and
+Submodules: :mod:`drsim.models` (the shipped model files:
+``drsim.models.path("asm-gtm-drill")``), :mod:`drsim.plot` (matplotlib figures of a Result) and
 :mod:`drsim.k8s` (scenario overrides from Kubernetes, ASM and Envoy
-manifests); both load on first use.
+manifests); plot and k8s load on first use.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import models
 from ._native import native as _native
 from .errors import ManifestError, ManifestWarning, ModelError
 from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result

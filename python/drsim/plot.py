@@ -25,13 +25,15 @@ from matplotlib.axes import Axes
 
 from .result import Result
 
-#: Which logged events become timeline markers: (label, colour, test on (component, event)).
-_MARKERS: tuple[tuple[str, str, Any], ...] = (
-    ("fault", "black", lambda comp, ev: ev.startswith("fault_")),
-    ("GTM: address unhealthy", "#ff7f0e", lambda comp, ev: ev == "address_unhealthy"),
-    ("GTM: answer changed", "#9467bd", lambda comp, ev: ev == "answer_changed"),
-    ("HPA scale event", "#2ca02c", lambda comp, ev: ev in ("scale_up", "scale_down")),
-    ("alert firing", "#e377c2", lambda comp, ev: ev == "alert_firing"),
+#: Which logged events become timeline markers: (label, colour, line style, test on (component, event)).
+#: Colours stay off the region palette's first entries and styles off the
+#: failed lines' dashes, so an event line never reads as a region's failures.
+_MARKERS: tuple[tuple[str, str, Any, Any], ...] = (
+    ("fault", "black", "-", lambda comp, ev: ev.startswith("fault_")),
+    ("GTM: address unhealthy", "#8c564b", "-.", lambda comp, ev: ev == "address_unhealthy"),
+    ("GTM: answer changed", "#6a3d9a", (0, (1, 1.5)), lambda comp, ev: ev == "answer_changed"),
+    ("HPA scale event", "#2ca02c", "none", lambda comp, ev: ev in ("scale_up", "scale_down")),
+    ("alert firing", "#e377c2", (0, (4, 1, 1, 1, 1, 1)), lambda comp, ev: ev == "alert_firing"),
 )
 
 _DEFAULT_SIZE = (10, 4.5)
@@ -58,7 +60,7 @@ def _mark_events(ax: Axes, result: Result) -> None:
     labelled: set[str] = set()
     along_top = ax.get_xaxis_transform()  # x in data, y in axes fraction
     for row in events.itertuples(index=False):
-        for label, colour, test in _MARKERS:
+        for label, colour, style, test in _MARKERS:
             if not test(str(row.component), str(row.event)):
                 continue
             name = None if label in labelled else label
@@ -68,7 +70,8 @@ def _mark_events(ax: Axes, result: Result) -> None:
                 ax.plot([row.time_s], [0.97 if up else 0.93], marker="^" if up else "v", color=colour,
                         markersize=5, linestyle="none", transform=along_top, label=name)
             else:
-                style = "-" if row.event == "fault_start" else "--"
+                if row.event == "fault_end":
+                    style = (0, (6, 3))
                 ax.axvline(row.time_s, color=colour, linestyle=style, linewidth=1.2, alpha=0.85, label=name)
             break
 

@@ -44,6 +44,22 @@ def test_timeline_plots_ok_and_failed_per_region_and_marks_fault_detection_answe
     assert ax.get_xlim() == (0, 300)  # the load's 300 s, not the series' tail
 
 
+def test_timeline_events_never_look_like_a_regions_failed_line(drill_result: drsim.Result) -> None:
+    import matplotlib.colors as mcolors
+
+    ax = drsim.plot.timeline(drill_result)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+
+    def look(line):  # what the eye compares: colour and dash pattern
+        return (mcolors.to_hex(line.get_color()), str(line.get_linestyle()), str(line._dash_pattern))
+
+    failed = {look(line) for label, line in lines.items() if label.endswith(" failed")}
+    assert failed
+    for label in ("fault", "GTM: address unhealthy", "GTM: answer changed"):
+        assert look(lines[label]) not in failed, label
+        assert mcolors.to_hex(lines[label].get_color()) not in {c[0] for c in failed}, label
+
+
 def test_timeline_draws_on_a_given_axes(drill_result: drsim.Result) -> None:
     fig, axes = plt.subplots(2, 1)
     assert drsim.plot.timeline(drill_result, ax=axes[1]) is axes[1]
