@@ -20,7 +20,16 @@ that describe one region's ingress gateway into overrides by dotted path, for
   ``.per_downstream_connection`` when set;
 - the gateway Deployment -> ``gateway.cpu_request`` (the pod's CPU request,
   what the HPA divides usage by, in millicores: ``"100m"``) and
-  ``gateway.replicas``.
+  ``gateway.replicas``;
+- ASM's ``IstioGateway`` (the gateway as ASM declares it) -> ``gateway.replicas``
+  (``spec.replicaCount``), ``gateway.cpu_request`` (``spec.resources.requests.cpu``)
+  and ``gateway.hpa.target_cpu_utilization`` (``spec.cpu.targetAverageUtilization``).
+
+Nothing is dropped without a word: a kind drsim does not read gets a
+:class:`drsim.ManifestWarning` (with a did-you-mean when it is close to one it
+reads, ``HorizontalPodAutoscalar``), unless it is one that never carries
+anything modelled (Service, Secret, RBAC, ...); a field that is not part of a
+read object's API (``minReplica`` in an HPA) gets one too.
 
 Every path starts with ``regions.<region>.gateway.``. The Envoy version, which
 decides ``rate_limit.refill`` (``timer`` before 1.31, ``continuous`` from
@@ -34,6 +43,7 @@ manifest that cannot be read as intended raises :class:`drsim.ManifestError`.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -57,6 +67,35 @@ _LOCAL_RATELIMIT_HTTP = "envoy.extensions.filters.http.local_ratelimit"
 _LOCAL_RATELIMIT_NETWORK = "envoy.extensions.filters.network.local_ratelimit"
 _DENOMINATORS = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}
 _GATEWAY_LABELS = (("istio", "ingressgateway"), ("app", "istio-ingressgateway"))
+
+#: The kinds read (EnvoyFilter and ConfigMap for the Envoy filters inside them).
+_READ_KINDS = ("HorizontalPodAutoscaler", "ASMLocalRateLimiter", "Deployment", "IstioGateway", "EnvoyFilter", "ConfigMap")
+#: Kinds that sit beside a gateway but carry nothing the model represents: left out silently.
+_NOTHING_MODELLED_KINDS = frozenset({
+    "Service", "ServiceAccount", "Secret", "Namespace", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
+    "PodDisruptionBudget", "NetworkPolicy", "Ingress", "IngressClass", "Gateway", "VirtualService",
+    "PeerAuthentication", "AuthorizationPolicy", "RequestAuthentication", "Sidecar", "ServiceEntry",
+    "Telemetry", "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "HTTPRoute", "GRPCRoute", "ReferenceGrant", "Certificate",
+})
+#: Fields of the read objects, from the API references: a field outside these
+#: gets a warning. The Kubernetes sets are complete (every unknown field warns);
+#: for ASM's CRDs only a near miss of a read field does (their schemas are larger).
+_K8S_FIELDS: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
+    # https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
+    ("HorizontalPodAutoscaler", "spec"): (frozenset({
+        "scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", "targetCPUUtilizationPercentage"}), True),
+    ("HorizontalPodAutoscaler", "spec.behavior"): (frozenset({"scaleUp", "scaleDown"}), True),
+    ("HorizontalPodAutoscaler", "rules"): (frozenset({"stabilizationWindowSeconds", "selectPolicy", "policies"}), True),
+    # https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/#DeploymentSpec
+    ("Deployment", "spec"): (frozenset({
+        "replicas", "selector", "template", "strategy", "minReadySeconds", "revisionHistoryLimit", "paused",
+        "progressDeadlineSeconds"}), True),
+    # https://help.aliyun.com/en/asm/sidecar/crd-fields-for-an-asm-gateway
+    ("IstioGateway", "spec"): (frozenset({"replicaCount", "resources", "cpu"}), False),
+    ("ASMLocalRateLimiter", "spec"): (frozenset({"workloadSelector", "isGateway", "configs"}), False),
+    ("ASMLocalRateLimiter", "limit"): (frozenset({"quota", "fill_interval", "per_downstream_connection"}), False),
+}
 
 
 @dataclass
@@ -173,9 +212,17 @@ def _overrides(documents: list[_Document], region: str, deployment: Optional[str
         elif kind == "ASMLocalRateLimiter":
             _read_asm_limiter(doc, collected)
         elif kind == "Deployment":
+            _check_fields(doc, doc.body.get("spec"), "spec", "spec")
             collected.deployments.append(doc)
-        else:
+        elif kind == "IstioGateway":
+            _read_istio_gateway(doc, collected)
+        elif kind in _READ_KINDS or not kind:
             _read_envoy_limits(doc, collected)
+        elif kind not in _NOTHING_MODELLED_KINDS:
+            before = len(collected.rate_limits)
+            _read_envoy_limits(doc, collected)
+            if len(collected.rate_limits) == before:
+                _warn_unread_kind(doc)
 
     _merge_rate_limits(collected)
     gateway = _pick_gateway(collected, deployment)
@@ -186,8 +233,55 @@ def _overrides(documents: list[_Document], region: str, deployment: Optional[str
     return {prefix + key: value for key, value in collected.overrides.items()}
 
 
+def _warn_unread_kind(doc: _Document) -> None:
+    close = difflib.get_close_matches(doc.kind, _READ_KINDS, n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    warnings.warn(
+        f"{doc.source}: kind {doc.kind} {doc.name!r} is not one drsim reads{hint}; left out "
+        f"(it reads {', '.join(_READ_KINDS[:4])} and Envoy local_ratelimit filters)",
+        ManifestWarning,
+        stacklevel=5,
+    )
+
+
+def _check_fields(doc: _Document, block: Any, where: str, schema: str) -> None:
+    """Warns about fields of a read object that its API does not have, with a did-you-mean."""
+    known, complete = _K8S_FIELDS[(doc.kind, schema)]
+    if not isinstance(block, Mapping):
+        return
+    for key in block:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.75)
+        if close:
+            message = f"{doc.source}: {where}.{key} is not a {doc.kind} field (did you mean {close[0]}?); left out"
+        elif complete:
+            message = f"{doc.source}: {where}.{key} is not a {doc.kind} field; left out"
+        else:
+            continue
+        warnings.warn(message, ManifestWarning, stacklevel=5)
+
+
+def _read_istio_gateway(doc: _Document, out: _Collected) -> None:
+    """ASM's IstioGateway: the replica count, the pod's CPU request and the HPA's CPU target."""
+    spec = _mapping(doc, doc.body.get("spec"), "spec")
+    _check_fields(doc, spec, "spec", "spec")
+    if "replicaCount" in spec:
+        out.overrides["replicas"] = _int(doc, spec["replicaCount"], "spec.replicaCount")
+    requests = (spec.get("resources") or {}).get("requests") or {}
+    if isinstance(requests, Mapping) and requests.get("cpu") is not None:
+        millicores = cpu_millicores(requests["cpu"], source=doc.source, path="spec.resources.requests.cpu")
+        out.overrides["cpu_request"] = f"{millicores}m"
+    cpu = spec.get("cpu") or {}
+    if isinstance(cpu, Mapping) and "targetAverageUtilization" in cpu:
+        out.overrides["hpa.target_cpu_utilization"] = _int(
+            doc, cpu["targetAverageUtilization"], "spec.cpu.targetAverageUtilization")
+
+
 def _read_hpa(doc: _Document, out: _Collected) -> None:
     spec = _mapping(doc, doc.body.get("spec"), "spec")
+    _check_fields(doc, spec, "spec", "spec")
+    _check_fields(doc, spec.get("behavior"), "spec.behavior", "spec.behavior")
     api = str(doc.body.get("apiVersion", ""))
     if "maxReplicas" not in spec:
         raise ManifestError(doc.source, "spec.maxReplicas", "a HorizontalPodAutoscaler needs maxReplicas")
@@ -247,6 +341,7 @@ def _read_hpa(doc: _Document, out: _Collected) -> None:
             if rules is None:
                 continue
             rules = _mapping(doc, rules, f"spec.behavior.{api_key}")
+            _check_fields(doc, rules, f"spec.behavior.{api_key}", "rules")
             base = f"hpa.behavior.{key}."
             if "stabilizationWindowSeconds" in rules:
                 seconds = _int(doc, rules["stabilizationWindowSeconds"], f"spec.behavior.{api_key}.stabilizationWindowSeconds")
@@ -284,6 +379,7 @@ def _metric_name(metric: Mapping[str, Any]) -> str:
 
 def _read_asm_limiter(doc: _Document, out: _Collected) -> None:
     spec = _mapping(doc, doc.body.get("spec"), "spec")
+    _check_fields(doc, spec, "spec", "spec")
     if spec.get("isGateway") is False:
         warnings.warn(
             f"{doc.source}: isGateway is false: a sidecar limiter, not the gateway's; left out",
@@ -297,6 +393,7 @@ def _read_asm_limiter(doc: _Document, out: _Collected) -> None:
     for i, config in enumerate(configs):
         where = f"spec.configs[{i}].limit"
         limit = _mapping(doc, _mapping(doc, config, f"spec.configs[{i}]").get("limit"), where)
+        _check_fields(doc, limit, where, "limit")
         if "quota" not in limit or "fill_interval" not in limit:
             raise ManifestError(doc.source, where, "a limit needs quota and fill_interval")
         values: dict[str, Any] = {

@@ -292,3 +292,65 @@ def test_the_seeds_files_raise_no_warning() -> None:
 )
 def test_cpu_quantities_in_millicores_round_up(quantity: object, millicores: int) -> None:
     assert cpu_millicores(quantity) == millicores  # type: ignore[arg-type]
+
+
+def test_a_misspelt_kind_is_not_dropped_silently() -> None:
+    text = """
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscalar
+metadata: {name: gw}
+spec: {minReplicas: 2, maxReplicas: 5}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gw}
+"""
+    with pytest.warns(drsim.ManifestWarning, match="kind HorizontalPodAutoscalar 'gw' is not one drsim reads "
+                                                   r"\(did you mean HorizontalPodAutoscaler\?\)") as record:
+        assert overrides_from_yaml(text, region="r") == {}
+    assert len(record) == 1  # the Service never carries anything modelled: no warning for it
+
+
+def test_an_unknown_field_of_a_read_object_gets_a_did_you_mean() -> None:
+    text = """
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: gw}
+spec:
+  minReplica: 2
+  maxReplicas: 5
+  behavior:
+    scaleUp: {stabilizationWindowSecond: 10}
+"""
+    with pytest.warns(drsim.ManifestWarning) as record:
+        overrides = overrides_from_yaml(text, region="r")
+    messages = [str(w.message) for w in record]
+    assert any("spec.minReplica is not a HorizontalPodAutoscaler field (did you mean minReplicas?)" in m for m in messages)
+    assert any("spec.behavior.scaleUp.stabilizationWindowSecond" in m and "stabilizationWindowSeconds" in m
+               for m in messages)
+    assert overrides["regions.r.gateway.hpa.min_replicas"] == 1  # Kubernetes' default, as the API server would read it
+
+
+def test_asms_istiogateway_gives_replicas_request_and_cpu_target() -> None:
+    text = """
+apiVersion: istio.alibabacloud.com/v1beta1
+kind: IstioGateway
+metadata: {name: ingressgateway, namespace: istio-system}
+spec:
+  gatewayType: ingress
+  replicaCount: 2
+  cpu: {targetAverageUtilization: 80}
+  resources:
+    requests: {cpu: 200m, memory: 256Mi}
+    limits: {cpu: '2', memory: 2G}
+"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        overrides = overrides_from_yaml(text, region="region-1")
+    assert overrides == {
+        "regions.region-1.gateway.replicas": 2,
+        "regions.region-1.gateway.cpu_request": "200m",
+        "regions.region-1.gateway.hpa.target_cpu_utilization": 80,
+    }
+    with pytest.warns(drsim.ManifestWarning, match=r"spec.replicaCout .*did you mean replicaCount\?"):
+        overrides_from_yaml(text.replace("replicaCount", "replicaCout"), region="region-1")
