@@ -114,7 +114,7 @@ ParamKind range_kind(const ParamRange& r) {
   const ParamValue lo = make_param_value(kind, r.lo), hi = make_param_value(kind, r.hi);
   if (std::isnan(lo.numeric) || std::isnan(hi.numeric))
     throw fail(std::string("both ends must be ") + what + (kind == ParamKind::duration ? " (\"10s\", \"2m\")" : "") +
-               ", as " + r.path + " is a " + std::string(name_of(field->kind)));
+               " within its range, as " + r.path + " is " + kind_text(*field));
   if (!(lo.numeric <= hi.numeric)) throw fail("the low end is above the high end");
   return kind;
 }
