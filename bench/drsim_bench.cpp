@@ -22,8 +22,8 @@
 // idle machine, per wall-clock second; --wall reports those instead).
 // stderr: progress (both rates) and the floor check.
 //
-// Options: --events=K (timed events per repetition, default 10000000)
-//          --reps=R (default 5)  --n=1000,100000,1000000
+// Options: --events=K (timed events per repetition, default 3000000)
+//          --reps=R (default 3)  --n=1000,100000,1000000
 //          --check (exit 1 when a floor of bench/README.md is missed)
 //          --wall (report events per wall-clock second)
 #include <algorithm>
@@ -40,6 +40,8 @@
 #include <vector>
 
 #include "drsim/core/random.hpp"
+#include "drsim/drsim.hpp"
+#include "drsim/model/failover_model.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
 
@@ -63,8 +65,8 @@ struct Stopwatch {
 };
 
 struct Options {
-  std::int64_t events = 10'000'000;
-  int reps = 5;
+  std::int64_t events = 3'000'000;
+  int reps = 3;
   std::vector<std::size_t> sizes{1'000, 100'000, 1'000'000};
   bool check = false;
   bool wall = false;  // report events per wall-clock second instead of per CPU second
@@ -261,10 +263,63 @@ bool bench_hold(const Options& opt) {
   return ok;
 }
 
-/// Reserved slot for the "drill" benchmark (a full failover scenario run end
-/// to end). Not implemented yet: whoever adds it prints its JSON line(s) here,
-/// in the same one-object-per-line format, and returns false on a missed floor.
-bool bench_drill(const Options& /*opt*/) { return true; }
+/// The seed drill in process (models/asm-gtm-drill.json, seed 1):
+///   drill_replication  one replication on one thread: the model built from the
+///                      spec, run to the end, its metrics kept (no Result, no
+///                      JSON), averaged over 200 replications, in CPU ms;
+///   drill_1000         drsim::run with 1,000 replications on every core, wall s.
+/// Baseline, in the same run: the engine alone executing as many events as a
+/// drill replication does, with the hold model at the drill's mean pending
+/// count, so the ratio says how much of a replication is model work.
+bool bench_drill(const Options& opt) {
+  const auto scenario = drsim::Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-gtm-drill.json");
+  constexpr int kReplications = 200;
+  // The drill's mean pending count, sampled every 10 ms of one (untimed) replication.
+  std::size_t pending = 0;
+  {
+    drsim::FailoverModel model(scenario.spec(), drsim::replication_seed(1, 0));
+    double sum = 0, samples = 0;
+    auto& sim = model.simulator();
+    sim.every(drsim::Duration::milliseconds(10), [&] { sum += static_cast<double>(sim.pending_events()) - 1; ++samples; });
+    model.run();
+    pending = std::max<std::size_t>(1, static_cast<std::size_t>(sum / samples + 0.5));
+  }
+  std::vector<double> ms, base_ms;
+  std::uint64_t events = 0;
+  for (int rep = 0; rep < opt.reps; ++rep) {
+    events = 0;
+    Stopwatch watch;
+    for (int k = 0; k < kReplications; ++k) {
+      drsim::FailoverModel model(scenario.spec(), drsim::replication_seed(1, static_cast<std::uint64_t>(k)));
+      model.run();
+      events += model.simulator().executed_events();
+    }
+    ms.push_back(watch.cpu_s() * 1e3 / kReplications);
+    // The engine alone: as many events as a replication, at the drill's mean pending count.
+    const auto per_replication = static_cast<std::int64_t>(events / kReplications);
+    Stopwatch base;
+    for (int k = 0; k < kReplications / 10; ++k)
+      run_drsim<drsim::Simulator>(pending, per_replication, 1 + static_cast<std::uint64_t>(k));
+    base_ms.push_back(base.cpu_s() * 1e3 / (kReplications / 10));
+  }
+  std::sort(ms.begin(), ms.end());
+  std::sort(base_ms.begin(), base_ms.end());
+  const double m = ms[ms.size() / 2], b = base_ms[base_ms.size() / 2];
+  std::printf("{\"name\":\"drill_replication\",\"ms\":%.3f,\"events\":%llu,\"mean_pending\":%zu,\"baseline_engine_ms\":%.3f}\n",
+              m, static_cast<unsigned long long>(events / kReplications), pending, b);
+  std::fflush(stdout);
+  std::fprintf(stderr, "drill replication: %.2f ms CPU (floor 2 ms), %llu events; the engine alone: %.2f ms (%.0f %%)\n", m,
+               static_cast<unsigned long long>(events / kReplications), b, 100.0 * b / m);
+
+  Stopwatch thousand;
+  const auto result = drsim::run(scenario, {.seed = 1, .replications = 1000, .threads = 0});
+  const double wall = thousand.wall_s();
+  std::printf("{\"name\":\"drill_1000\",\"seconds\":%.3f,\"failed_pct_mean\":%.3f}\n", wall,
+              result.replications().at("failed_pct").mean);
+  std::fflush(stdout);
+  std::fprintf(stderr, "1,000 drill replications: %.2f s wall on every core (floor 1 s)\n", wall);
+  return m <= 2.0 && wall <= 1.0;
+}
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 

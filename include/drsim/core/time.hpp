@@ -22,14 +22,20 @@ class TimeError : public std::invalid_argument {
 };
 
 namespace detail {
+// The throw lives out of line and cold, so the checks inline on the request
+// path as one add and a never-taken branch (with the throw inline, GCC kept
+// checked_add a call: 2.5 % of a drill replication's instructions).
+[[noreturn]] __attribute__((noinline, cold)) inline void throw_time_overflow() {
+  throw TimeError("simulated time overflow (beyond +-292 years)");
+}
 inline std::int64_t checked_add(std::int64_t a, std::int64_t b) {
   std::int64_t r{};
-  if (__builtin_add_overflow(a, b, &r)) throw TimeError("simulated time overflow (beyond +-292 years)");
+  if (__builtin_add_overflow(a, b, &r)) [[unlikely]] throw_time_overflow();
   return r;
 }
 inline std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
   std::int64_t r{};
-  if (__builtin_mul_overflow(a, b, &r)) throw TimeError("simulated time overflow (beyond +-292 years)");
+  if (__builtin_mul_overflow(a, b, &r)) [[unlikely]] throw_time_overflow();
   return r;
 }
 }  // namespace detail
