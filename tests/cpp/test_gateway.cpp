@@ -168,6 +168,27 @@ TEST_CASE("A client timeout is reported at the timeout, and the abandoned reques
   CHECK(gw.in_flight() == 0);
 }
 
+TEST_CASE("A request that starts at once needs a timeout event only when its client gives up first", "[gateway]") {
+  // One worker per pod, 1 s per request: a timeout event would be cancelled
+  // on completion and sit in the event queue until its time, one per request.
+  Simulator sim;
+  Recorder rec{&sim, {}};
+  Gateway gw(sim, fixed_cost(1, 1_s), GatewayCompletion::to(rec));
+  const auto a = gw.add_pod(Duration::zero());
+  const auto b = gw.add_pod(Duration::zero());
+  const auto c = gw.add_pod(Duration::zero());
+  gw.submit_to(a, 0, 5_s);  // done before the client gives up: only its completion is scheduled
+  CHECK(sim.pending_events() == 1);
+  gw.submit_to(b, 1, 1_s);  // the client gives up as the work ends: the client's timeout comes first
+  gw.submit_to(c, 2, 500_ms);
+  CHECK(sim.pending_events() == 5);
+  sim.run();
+  // At 1 s in scheduling order: A's completion, B's timeout, then B's work ends (wasted).
+  CHECK(rec.completed == std::vector<Completed>{{2, timed_out, 500_ms, at(500_ms)},
+                                                {0, served, 1_s, at(1_s)},
+                                                {1, timed_out, 1_s, at(1_s)}});
+}
+
 TEST_CASE("CPU time integrates the busy workers over time", "[gateway]") {
   // 2 workers, 1 s per request, 3 requests at t = 0: two busy on [0, 1 s),
   // one busy on [1 s, 2 s).

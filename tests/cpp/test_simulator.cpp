@@ -208,3 +208,65 @@ TEST_CASE("No two kinds of model event share a number in the fingerprint", "[sim
   std::set<std::uint16_t> seen;
   for (const drsim::EventKind k : drsim::kAllEventKinds) CHECK(seen.insert(static_cast<std::uint16_t>(k)).second);
 }
+
+TEST_CASE("The adaptive queue pops what the reference heap pops, across switches between its modes", "[simulator][queue]") {
+  // A pending count that swells past the switch to the radix heap and drains
+  // back below the switch to the 4-ary heap, several times, with many ties.
+  detail::AdaptiveEventQueue adaptive;
+  detail::QuaternaryEventQueue reference;
+  RandomStream rng(11, "queue");
+  std::int64_t now = 0;
+  std::uint32_t next_slot = 0;
+  int switches = 0;
+  bool was_heap = adaptive.in_heap();
+  for (int phase = 0; phase < 6; ++phase) {
+    const bool swell = phase % 2 == 0;
+    for (int step = 0; step < 3000; ++step) {
+      const int pushes = swell ? static_cast<int>(rng.below(4)) : (rng.below(4) == 0 ? 1 : 0);
+      for (int p = 0; p < pushes; ++p) {
+        const detail::EventRecord r{now + static_cast<std::int64_t>(rng.below(20)) * 1000, next_slot++, 0};
+        adaptive.push(r);
+        reference.push(r);
+      }
+      if (!reference.empty()) {
+        REQUIRE(adaptive.size() == reference.size());
+        REQUIRE(adaptive.top_time() == reference.top_time());
+        const detail::EventRecord a = adaptive.top();
+        const detail::EventRecord b = reference.top();
+        REQUIRE(a.time == b.time);
+        REQUIRE(a.slot == b.slot);  // the same record: ties keep their insertion order
+        now = a.time;
+        adaptive.pop();
+        reference.pop();
+      }
+      if (adaptive.in_heap() != was_heap) {
+        ++switches;
+        was_heap = adaptive.in_heap();
+      }
+    }
+  }
+  CHECK(switches >= 4);  // the test really crossed both thresholds, more than once
+  CHECK(adaptive.size() == reference.size());
+}
+
+TEST_CASE("Back in radix mode, the adaptive queue orders times below the last one it handed out before", "[simulator][queue]") {
+  // Draining the radix heap into the 4-ary heap hands out its latest pending
+  // time (768 ns here) as the front; times between now and it come back later.
+  detail::AdaptiveEventQueue q;
+  std::uint32_t slot = 0;
+  for (std::int64_t t = 512; t <= 768; ++t) q.push({t, slot++, 0});  // 257 records: radix mode
+  REQUIRE_FALSE(q.in_heap());
+  while (!q.in_heap()) q.pop();  // below 32: back to the heap, the radix heap emptied up to 768
+  const std::int64_t now = q.top_time();
+  REQUIRE(now < 767);
+  q.push({767, slot++, 0});
+  for (int i = 0; i < 300; ++i) q.push({769, slot++, 0});  // radix mode again
+  REQUIRE_FALSE(q.in_heap());
+  std::int64_t last = 0;
+  while (!q.empty()) {
+    const std::int64_t t = q.top().time;
+    REQUIRE(t >= last);
+    last = t;
+    q.pop();
+  }
+}

@@ -221,7 +221,7 @@ class BasicSimulator {
   bool stopped_ = false;
 };
 
-/// The simulator every drsim model runs on (radix-heap queue).
-using Simulator = BasicSimulator<detail::RadixEventQueue>;
+/// The simulator every drsim model runs on (4-ary heap for few pending events, radix heap for many).
+using Simulator = BasicSimulator<detail::AdaptiveEventQueue>;
 
 }  // namespace drsim
