@@ -44,11 +44,11 @@ class Result:
         return json.loads(self._native.to_json(-1))
 
     def fortio_summary(self) -> str:
-        """fortio's own summary text (latency percentiles and ``Code -1 : N (x %)`` lines), as the CLI prints it."""
+        """fortio's text for replication 0 as ``fortio load`` prints it (``drsim run --format fortio``)."""
         return self._native.fortio_summary()
 
     def fortio_json(self) -> dict[str, Any]:
-        """fortio's JSON result shape (RetCodes, DurationHistogram, ActualQPS)."""
+        """fortio's JSON result of replication 0, every field fortio writes (``drsim run --format fortio-json``), parsed."""
         return json.loads(self._native.fortio_json())
 
     def report(self) -> str:

@@ -29,7 +29,8 @@ const std::string kRunUsage =
     "         --threads T         worker threads (default: every core)\n"
     "         --set PATH=VALUE    override a model value, e.g. gtm.ttl=30s (repeatable; drsim explain lists paths)\n"
     "         --json              print the drsim.result/1 JSON document\n"
-    "         --format F          text (default), json, fortio (fortio's summary), fortio-json\n"
+    "         --format F          text (default), json, fortio (fortio's text, line for line), fortio-json (fortio's\n"
+    "                             JSON, every field); both show replication 0 and lead with the replications\n"
     "         --out DIR           write result.json, series.csv, events.csv, drain.csv to DIR\n"
     "         --threshold \"F<=X\" the mean of figure F over the replications must meet it, else exit 99\n"
     "                             (repeatable; also F>=X; drsim explain --markdown lists the figures)\n"
@@ -226,7 +227,7 @@ int run_command(const std::vector<std::string>& args) {
   if (format == "json") std::cout << result.to_json() << "\n";
   else if (format == "fortio-json") std::cout << result.fortio_json() << "\n";
   else if (format == "fortio") std::cout << result.fortio_summary();
-  else std::cout << result.replications_report() << result.fortio_summary() << result.report();
+  else std::cout << result.replications_report() << result.fortio_digest() << result.report();
 
   // Thresholds: the mean over the replications (the one value with one).
   int status = 0;
