@@ -9,6 +9,7 @@ packages=(
   python3-dev python3-venv python3-setuptools python3-pip
   python3-numpy python3-pandas python3-matplotlib python3-pytest python3-nbclient
   python3-ipykernel python3-yaml python3-tqdm python3-distributed
+  chromium  # drsim report's page is checked in a headless browser (tests/python/test_report.py)
 )
 
 missing=()

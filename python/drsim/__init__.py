@@ -6,9 +6,10 @@
 >>> r.replications["failed_pct"]["mean"], r.series.head()
 >>> drsim.plot.timeline(r)
 
-Submodules: :mod:`drsim.plot` (matplotlib figures of a Result) and
-:mod:`drsim.k8s` (scenario overrides from Kubernetes, ASM and Envoy
-manifests); both load on first use.
+Submodules: :mod:`drsim.plot` (matplotlib figures of a Result),
+:mod:`drsim.report` (a self-contained HTML report) and :mod:`drsim.k8s`
+(scenario overrides from Kubernetes, ASM and Envoy manifests); they load on
+first use.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from .scenario import Scenario, override_text
 from .sweep import sensitivity, solve, sweep
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import k8s, plot
+    from . import k8s, plot, report
 
 __version__: str = _native.__version__
 
 #: Names of the built-in client profiles (``clients.<name>.profile``).
 CLIENT_PRESETS: tuple[str, ...] = tuple(_native.CLIENT_PRESETS)
 
-_LAZY = ("plot", "k8s")
+_LAZY = ("plot", "k8s", "report")
 
 
 def __getattr__(name: str) -> Any:
@@ -61,5 +62,6 @@ __all__ = [
     "solve",
     "sensitivity",
     "plot",
+    "report",
     "k8s",
 ]
