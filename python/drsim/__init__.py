@@ -21,6 +21,7 @@ from ._native import native as _native
 from .errors import ManifestError, ManifestWarning, ModelError
 from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result
 from .scenario import Scenario, override_text
+from .calibrate import Calibration, calibrate
 from .sweep import sensitivity, solve, sweep
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +62,8 @@ __all__ = [
     "sweep",
     "solve",
     "sensitivity",
+    "calibrate",
+    "Calibration",
     "plot",
     "report",
     "k8s",

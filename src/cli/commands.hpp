@@ -44,6 +44,7 @@ inline long long parse_whole(const std::string& flag, const std::string& v, long
 int sweep_command(const std::vector<std::string>& args);
 int solve_command(const std::vector<std::string>& args);
 int sensitivity_command(const std::vector<std::string>& args);
+int calibrate_command(const std::vector<std::string>& args);
 int validate_command(const std::vector<std::string>& args);
 int init_command(const std::vector<std::string>& args);
 int report_command(const std::vector<std::string>& args);
@@ -52,6 +53,7 @@ int report_command(const std::vector<std::string>& args);
 const std::string& sweep_usage();
 const std::string& solve_usage();
 const std::string& sensitivity_usage();
+const std::string& calibrate_usage();
 const std::string& validate_usage();
 const std::string& init_usage();
 const std::string& report_usage();

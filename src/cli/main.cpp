@@ -78,6 +78,8 @@ const Command kCommands[] = {
      drsim::cli::solve_command},
     {"sensitivity", "which parameters move a figure most (elasticities with intervals)",
      drsim::cli::sensitivity_usage, drsim::cli::sensitivity_command},
+    {"calibrate", "which settings could have produced a real drill (posterior over a grid)",
+     drsim::cli::calibrate_usage, drsim::cli::calibrate_command},
     {"validate", "check a model file without running it", drsim::cli::validate_usage, drsim::cli::validate_command},
     {"init", "write a complete model for a new topology (N regions) to stdout", drsim::cli::init_usage,
      drsim::cli::init_command},

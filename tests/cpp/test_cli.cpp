@@ -211,7 +211,7 @@ TEST_CASE("Over replications the drill's -1 share lands in the seed's 14 +- 3 %"
 }
 
 TEST_CASE("Every command answers --help, drsim help lists them all, a bare drsim prints usage to stderr", "[cli][conventions]") {
-  const char* commands[] = {"run",    "sweep",   "solve", "sensitivity", "validate",
+  const char* commands[] = {"run",    "sweep",   "solve", "sensitivity", "calibrate", "validate",
                             "init",   "report",  "explain", "demo",     "version",   "help"};
   const CliRun overview = drsim_cli("--help");
   REQUIRE(overview.exit_code == 0);

@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include <drsim/analysis/calibrate.hpp>
 #include <drsim/fortio_text.hpp>
 #include <drsim/model/fortio_stats.hpp>
 
@@ -158,6 +159,14 @@ TEST_CASE("fortio-json: fortio's own result and drsim's read the same way", "[fo
     check_fortio_result(theirs);
     check_fortio_result(ours);
   }
+  SECTION("the same observation reader takes both") {
+    const auto a = drsim::parse_observation(readme, "fortio-readme-result.json");
+    CHECK(a.format == "fortio-json");
+    CHECK(a.codes == std::map<int, std::uint64_t>{{200, 4}});
+    const auto b = drsim::parse_observation(r.out, "drsim");
+    CHECK(b.format == "fortio-json");
+    CHECK(b.total() == 30000);
+  }
   SECTION("drsim's says which replication it shows and carries the replications under \"drsim\"") {
     CHECK(ours["Labels"].get<std::string>().find("replication 0 of 3") != std::string::npos);
     CHECK(ours["drsim"]["replication"] == 0);
@@ -202,4 +211,11 @@ TEST_CASE("fortio text: fortio's lines in fortio's order, the replications first
   for (std::sregex_iterator it(block.begin(), block.end(), bucket), end; it != end; ++it) total += std::stoll((*it)[6]);
   CHECK(total == 30000);
   CHECK(block.find(", 100.00, ") != std::string::npos);
+  // The Code lines read back through the observation reader give the JSON's RetCodes.
+  const auto seen = drsim::parse_observation(t, "drsim text");
+  CHECK(seen.format == "fortio-text");
+  const auto j = nlohmann::json::parse(drsim_cli("run " + source_path("models/asm-gtm-drill.json") +
+                                                 " --format fortio-json --replications 3 --quiet").out);
+  CHECK(seen.codes.at(-1) == j["RetCodes"]["-1"].get<std::uint64_t>());
+  CHECK(seen.codes.at(200) == j["RetCodes"]["200"].get<std::uint64_t>());
 }
