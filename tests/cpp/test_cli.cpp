@@ -235,7 +235,7 @@ TEST_CASE("Every command answers --help, drsim help lists them all, a bare drsim
   CHECK(drsim_cli("frobnicate").exit_code == 2);
 }
 
-TEST_CASE("--threshold tests the mean over the replications: exit 99 when violated, 0 when met", "[cli][conventions]") {
+TEST_CASE("A --threshold tests the mean over the replications: exit 99 when violated, 0 when met", "[cli][conventions]") {
   const std::string model = source_path("models/asm-gtm-drill.json");
   SECTION("one replication: the single value") {
     const CliRun bad = drsim_cli("run " + model + " --quiet --threshold 'failed_pct<=1'");
