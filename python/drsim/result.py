@@ -124,8 +124,9 @@ class Result:
     def latency_quantiles(self, quantiles: Iterable[float] = (0.5, 0.9, 0.99, 0.999)) -> dict[float, float]:
         """Latency of replication 0 at each quantile in [0, 1], in seconds.
 
-        From the run's log-linear histogram (relative error at most 1/128), the
-        same figures as fortio's ``# target`` lines.
+        From the run's log-linear histogram (relative error at most 1/128);
+        fortio's ``# target`` lines (``fortio_summary``) interpolate inside
+        fortio's coarser fixed buckets instead, as fortio does.
         """
         out: dict[float, float] = {}
         for q in quantiles:
