@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,17 @@ def test_calibrate_takes_counts_and_fortio_results(drill: drsim.Scenario) -> Non
     by_fortio = drsim.calibrate(drill, fortio, grid={"gtm.ttl": ["60s", "300s"]}, replications=4)
     assert by_counts.document["observed"]["calls"] == 30000
     assert by_fortio.document["observed"]["calls"] == sum(fortio["RetCodes"].values())
+
+
+def test_posterior_plot_marks_the_credible_set(drill: drsim.Scenario) -> None:
+    cal = drsim.calibrate(drill, {200: 25800, -1: 4200}, grid={"gtm.ttl": ["60s", "300s"]}, replications=4,
+                          progress=False)
+    ax = drsim.plot.posterior(cal)
+    assert len(ax.patches) == 2
+    assert sum(p.get_height() for p in ax.patches) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_fortio_formats_are_the_clis_bytes(cli: Any, drill: drsim.Scenario) -> None:
+    r = drill.run(seed=4, replications=3)
+    assert r.fortio_summary() == cli(str(DRILL), "--seed", "4", "--replications", "3", "--quiet", fmt="fortio")
+    assert r.fortio_json() == cli(str(DRILL), "--seed", "4", "--replications", "3", "--quiet", fmt="fortio-json")
