@@ -23,7 +23,7 @@ from typing import Any, Optional, Union
 import pandas as pd
 
 from ._native import native
-from .scenario import Scenario
+from .scenario import Scenario, override_text
 from .sweep import _options, _progress_bar, sweep_spec
 
 Observed = Union[str, "os.PathLike[str]", Mapping[Any, Any]]
@@ -60,6 +60,11 @@ class Calibration:
         """The most probable point."""
         return dict(self.document["map"])
 
+    @property
+    def prediction(self) -> Optional[dict[str, Any]]:
+        """The what-if under the calibrated settings (``predict=``), or None."""
+        return self.document.get("prediction")
+
     def to_json(self, indent: Optional[int] = 2) -> str:
         return json.dumps(self.document, indent=indent)
 
@@ -82,20 +87,25 @@ def _codes(observed: Observed) -> tuple[dict[int, int], str]:
 def calibrate(scenario: Scenario, observed: Observed, grid: Optional[Mapping[str, Sequence[Any]]] = None,
               ranges: Optional[Mapping[str, tuple[Any, Any]]] = None, samples: Optional[int] = None,
               replications: Optional[int] = None, seed: int = 1, level: float = 0.95,
-              threads: Optional[int] = None, progress: Optional[bool] = None) -> Calibration:
+              threads: Optional[int] = None, progress: Optional[bool] = None,
+              predict: Optional[Mapping[str, Any]] = None, figure: str = "failed_pct") -> Calibration:
     """Weighs each point of ``grid`` (and sampled ``ranges``) by how likely it makes the observed drill.
 
     ``observed``: a path to fortio's JSON or text output or to counts by code,
     a ``{code: count}`` mapping, or a parsed fortio JSON result. Replications
-    default to ``drsim calibrate``'s (50 per point).
+    default to ``drsim calibrate``'s (50 per point). ``predict``: a what-if
+    (``{path: value}``) run at every credible point and mixed by posterior
+    weight, as ``--predict``; its ``figure`` lands in ``Calibration.prediction``.
     """
     codes, source = _codes(observed)
     reps = native.CALIBRATE_REPLICATIONS if replications is None else int(replications)
     spec = sweep_spec(grid, ranges, samples, "lhs", seed)
+    what_if = [native.Setting(str(k), override_text(v)) for k, v in (predict or {}).items()]
     if progress is False:  # no bar asked for: tqdm is not even imported
-        text = native.calibrate(scenario._native, spec, codes, source, _options(seed, reps, threads), float(level))
+        text = native.calibrate(scenario._native, spec, codes, source, _options(seed, reps, threads), float(level),
+                                what_if, figure)
     else:
         with _progress_bar(progress, "calibrate") as bar:
             options = _options(seed, reps, threads, progress=bar)
-            text = native.calibrate(scenario._native, spec, codes, source, options, float(level))
+            text = native.calibrate(scenario._native, spec, codes, source, options, float(level), what_if, figure)
     return Calibration(json.loads(text))

@@ -322,7 +322,8 @@ void bind_calibrate(py::module_& m) {
   m.def(
       "calibrate",
       [](const Scenario& scenario, const SweepSpec& spec, const std::map<int, std::uint64_t>& codes,
-         const std::string& source, const SweepOptions& options, double level) {
+         const std::string& source, const SweepOptions& options, double level, const std::vector<Setting>& what_if,
+         const std::string& figure) {
         Observation o;
         o.codes = codes;
         o.source = source;
@@ -330,11 +331,15 @@ void bind_calibrate(py::module_& m) {
         CalibrationOptions c;
         c.sweep = options;
         c.level = level;
-        return calibration_json(calibrate(scenario, spec, o, c));
+        const CalibrationResult r = calibrate(scenario, spec, o, c);
+        if (what_if.empty()) return calibration_json(r);
+        const Prediction p = predict(scenario, r, what_if, options, figure);
+        return calibration_json(r, 2, &p);
       },
       py::arg("scenario"), py::arg("spec"), py::arg("codes"), py::arg("source"), py::arg("options"),
-      py::arg("level") = 0.95, py::call_guard<py::gil_scoped_release>(),
-      "Calibrates the grid against counts by code; returns the drsim.calibration/1 JSON.");
+      py::arg("level") = 0.95, py::arg("what_if") = std::vector<Setting>{}, py::arg("figure") = "failed_pct",
+      py::call_guard<py::gil_scoped_release>(),
+      "Calibrates the grid against counts by code (and predicts a what-if); returns the drsim.calibration/1 JSON.");
 }
 
 }  // namespace

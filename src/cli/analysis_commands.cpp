@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -78,6 +79,10 @@ const std::string kCalibrateUsage = std::string(
     "         --range PATH=LO..HI     a range of candidates to sample, with --samples N (repeatable)\n"
     "         --samples N             sampled candidates over the ranges (each combined with every grid point)\n"
     "         --level L               mass of the credible set (default 0.95)\n"
+    "         --predict PATH=VALUE    a what-if under the calibrated settings: run at every credible point,\n"
+    "                                 mixed by posterior weight, its figure's median and 95 % predictive\n"
+    "                                 interval (repeatable: one change of several settings)\n"
+    "         --figure F              the figure --predict reports (default failed_pct)\n"
     "         --set PATH=VALUE        a fixed override for every point (repeatable)\n"
     "         --seed N --replications R (default ") + std::to_string(kCalibrateReplications) + ") --threads T\n" +
     "         --json                  print {\"posterior\": [...], \"credible_set\": [...], \"map\": {...}}\n"
@@ -179,7 +184,8 @@ int calibrate_command(const std::vector<std::string>& args) {
     SweepSpec spec;
     WorkLimits limits;
     CalibrationOptions copts;
-    std::string observed;
+    std::string observed, figure = "failed_pct";
+    std::vector<Setting> what_if;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       auto value = [&]() -> std::string {
@@ -187,6 +193,12 @@ int calibrate_command(const std::vector<std::string>& args) {
         return args[++i];
       };
       if (a == "--observed") observed = value();
+      else if (a == "--predict") {
+        const std::string kv = value();
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) throw BadArguments("--predict expects PATH=VALUE, found \"" + kv + "\"");
+        what_if.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+      } else if (a == "--figure") figure = value();
       else if (a == "--grid") spec.grid.push_back(parse_grid_arg(value()));
       else if (a == "--range") spec.ranges.push_back(parse_range_arg(value()));
       else if (a == "--samples") spec.samples = static_cast<std::size_t>(parse_whole(a, value(), 1, 100'000'000));
@@ -212,8 +224,15 @@ int calibrate_command(const std::vector<std::string>& args) {
     copts.sweep = c.options;
     const CalibrationResult result = calibrate(scenario, spec, seen, copts);
     bar.finish();
-    if (c.json) std::cout << calibration_json(result) << "\n";
-    else std::cout << calibration_table(result);
+    std::optional<Prediction> prediction;
+    if (!what_if.empty()) {
+      ProgressBar again(!c.quiet, "credible points");
+      copts.sweep.progress = sweep_progress(again);
+      prediction = predict(scenario, result, what_if, copts.sweep, figure);
+    }
+    const Prediction* p = prediction ? &*prediction : nullptr;
+    if (c.json) std::cout << calibration_json(result, 2, p) << "\n";
+    else std::cout << calibration_table(result, p);
     return 0;
   });
 }

@@ -290,6 +290,56 @@ CalibrationResult weigh(const CalibrationRuns& runs, const Observation& observed
   return r;
 }
 
+Prediction predict(const Scenario& base, const CalibrationResult& calibration, const std::vector<Setting>& what_if,
+                   const SweepOptions& options, const std::string& figure) {
+  if (calibration.credible_set.empty()) throw std::invalid_argument("the calibration has no credible point");
+  std::vector<SweepPoint> points;
+  std::vector<double> weights;
+  for (std::size_t i : calibration.credible_set) {
+    SweepPoint p{calibration.points[i].settings};
+    p.settings.insert(p.settings.end(), what_if.begin(), what_if.end());
+    points.push_back(std::move(p));
+    weights.push_back(calibration.points[i].probability);
+  }
+  SweepOptions so = options;
+  so.keep_replications = true;
+  so.figures = {figure};
+  const SweepResult runs = run_points(base, points, so);
+  // (value, weight) of every replication that reports the figure.
+  std::vector<std::pair<double, double>> mix;
+  for (std::size_t p = 0; p < runs.points.size(); ++p) {
+    std::vector<double> values;
+    for (const auto& rep : runs.points[p].per_replication)
+      if (auto it = rep.find(figure); it != rep.end()) values.push_back(it->second);
+    for (double v : values) mix.emplace_back(v, weights[p] / static_cast<double>(values.size()));
+  }
+  if (mix.empty()) throw std::invalid_argument("no replication of the what-if reports " + figure);
+  std::stable_sort(mix.begin(), mix.end());
+  double total = 0, mean = 0;
+  for (const auto& [v, w] : mix) {
+    total += w;
+    mean += v * w;
+  }
+  Prediction out;
+  out.what_if = what_if;
+  out.figure = figure;
+  out.replications = so.replications;
+  out.mean = mean / total;
+  // The weighted quantile: the first value whose cumulative weight reaches q.
+  auto quantile = [&](double q) {
+    double cumulative = 0;
+    for (const auto& [v, w] : mix) {
+      cumulative += w / total;
+      if (cumulative >= q - 1e-12) return v;
+    }
+    return mix.back().first;
+  };
+  out.lo = quantile(0.025);
+  out.median = quantile(0.5);
+  out.hi = quantile(0.975);
+  return out;
+}
+
 namespace {
 
 nlohmann::ordered_json point_json(const CalibrationPoint& p) {
@@ -302,7 +352,7 @@ double tidy(double x) { return std::round(x * 1e6) / 1e6; }
 
 }  // namespace
 
-std::string calibration_json(const CalibrationResult& r, int indent) {
+std::string calibration_json(const CalibrationResult& r, int indent, const Prediction* prediction) {
   nlohmann::ordered_json j;
   j["schema"] = "drsim.calibration/1";
   j["model"] = r.model;
@@ -343,11 +393,21 @@ std::string calibration_json(const CalibrationResult& r, int indent) {
   j["credible_set"] = set;
   j["credible_level"] = r.level;
   j["map"] = point_json(r.points[r.map]);
+  if (prediction) {
+    nlohmann::ordered_json what = nlohmann::ordered_json::object();
+    for (const auto& w : prediction->what_if) what[w.path] = w.value;
+    j["prediction"] = {{"what_if", what},
+                       {"figure", prediction->figure},
+                       {"replications_per_point", prediction->replications},
+                       {"mean", tidy(prediction->mean)},
+                       {"median", tidy(prediction->median)},
+                       {"interval95", {tidy(prediction->lo), tidy(prediction->hi)}}};
+  }
   j["warnings"] = r.warnings;
   return j.dump(indent);
 }
 
-std::string calibration_table(const CalibrationResult& r) {
+std::string calibration_table(const CalibrationResult& r, const Prediction* prediction) {
   std::ostringstream o;
   o << "== drsim calibrate: " << r.model << ", " << r.points.size() << " points x " << r.replications
     << " replications (seed " << r.seed << ")\n";
@@ -401,6 +461,17 @@ std::string calibration_table(const CalibrationResult& r) {
   o << "\nmost probable:";
   for (const auto& s : r.points[r.map].settings) o << " " << s.path << "=" << s.value;
   o << "\n";
+  if (prediction) {
+    o << "\nwhat if";
+    for (const auto& w : prediction->what_if) o << " " << w.path << "=" << w.value;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  ": %s median %.3f, 95 %% predictive interval [%.3f, %.3f], mean %.3f\n  (the change at each of the %zu "
+                  "credible points, %d replications each, weighted by the posterior)\n",
+                  prediction->figure.c_str(), prediction->median, prediction->lo, prediction->hi, prediction->mean,
+                  r.credible_set.size(), prediction->replications);
+    o << line;
+  }
   for (const auto& w : r.warnings) o << "warning: " << w << "\n";
   return o.str();
 }

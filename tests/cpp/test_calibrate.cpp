@@ -83,6 +83,19 @@ TEST_CASE("Calibration puts the probability on the settings that made a syntheti
   SECTION("the same seed gives the same bytes") {
     CHECK(drsim::calibration_json(drsim::calibrate(sc, grid, seen, o)) == drsim::calibration_json(r));
   }
+  SECTION("a what-if: the calibrated TTL of 300 s lowered to 30 s") {
+    drsim::SweepOptions so;
+    so.replications = 10;
+    const auto base = drsim::predict(sc, r, {}, so);
+    const auto faster = drsim::predict(sc, r, {{"gtm.ttl", "30s"}}, so);
+    // Half the calls fail from the deletion for detection (7.5 + 30 s) plus
+    // the remaining TTL: about 0.5 x (37.5 + 15) / 300 = 8.8 % with 30 s,
+    // against a window that often reaches the end of the run with 300 s.
+    CHECK(faster.mean == Approx(8.8).margin(2.5));
+    CHECK(faster.mean < base.mean - 5);
+    CHECK(faster.lo <= faster.median);
+    CHECK(faster.median <= faster.hi);
+  }
   SECTION("the JSON has the documented shape") {
     const auto j = nlohmann::json::parse(drsim::calibration_json(r));
     CHECK(j["posterior"].size() == 2);
@@ -104,6 +117,17 @@ TEST_CASE("drsim calibrate: the command, its JSON and its errors", "[calibrate][
   CHECK(j["posterior"].size() == 2);
   CHECK(j.contains("credible_set"));
   CHECK(j.contains("map"));
+  SECTION("a what-if under the calibrated settings") {
+    const auto w = drsim_cli("calibrate " + model + " --observed " + seen +
+                             " --grid gtm.ttl=60s,300s --replications 4 --quiet --json --predict gtm.health_check.failures=1");
+    REQUIRE(w.exit_code == 0);
+    const auto p = nlohmann::json::parse(w.out)["prediction"];
+    CHECK(p["what_if"]["gtm.health_check.failures"] == "1");
+    CHECK(p["interval95"][0].get<double>() <= p["median"].get<double>());
+    CHECK(p["median"].get<double>() <= p["interval95"][1].get<double>());
+    CHECK(drsim_cli("calibrate " + model + " --observed " + seen +
+                    " --grid gtm.ttl=60s --replications 2 --quiet --predict gtm.ttl=30s --figure bogus").exit_code == 2);
+  }
   const auto text = drsim_cli("calibrate " + model + " --observed " + seen + " --grid gtm.ttl=60s,300s --replications 4 --quiet");
   CHECK(text.exit_code == 0);
   CHECK(text.out.find("most probable: gtm.ttl=") != std::string::npos);

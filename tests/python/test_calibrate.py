@@ -50,3 +50,13 @@ def test_fortio_formats_are_the_clis_bytes(cli: Any, drill: drsim.Scenario) -> N
     r = drill.run(seed=4, replications=3)
     assert r.fortio_summary() == cli(str(DRILL), "--seed", "4", "--replications", "3", "--quiet", fmt="fortio")
     assert r.fortio_json() == cli(str(DRILL), "--seed", "4", "--replications", "3", "--quiet", fmt="fortio-json")
+
+
+def test_prediction_is_the_clis(cli_path: Path, drill: drsim.Scenario) -> None:
+    cal = drsim.calibrate(drill, SEEN, grid={"gtm.ttl": ["60s", "300s"]}, replications=4, progress=False,
+                          predict={"gtm.health_check.failures": 1})
+    args = [str(cli_path), "calibrate", str(DRILL), "--observed", str(SEEN), "--grid", "gtm.ttl=60s,300s",
+            "--replications", "4", "--predict", "gtm.health_check.failures=1", "--json", "--quiet"]
+    cli = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+    assert cal.prediction == cli["prediction"]
+    assert cal.prediction["interval95"][0] <= cal.prediction["median"] <= cal.prediction["interval95"][1]

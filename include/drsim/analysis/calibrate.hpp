@@ -102,9 +102,27 @@ CalibrationResult weigh(const CalibrationRuns& runs, const Observation& observed
 CalibrationResult calibrate(const Scenario& base, const SweepSpec& spec, const Observation& observed,
                             const CalibrationOptions& options);
 
+/// What a change would do under the calibrated settings: the change run at
+/// every point of the credible set, each replication weighted by its point's
+/// posterior probability (renormalised over the set).
+struct Prediction {
+  std::vector<Setting> what_if{};
+  std::string figure = "failed_pct";
+  int replications = 0;  // per point
+  double mean = 0, median = 0, lo = 0, hi = 0;  // lo, hi: the central 95 % of the weighted replications
+};
+
+/// Runs `what_if` (overrides applied after each credible point's settings)
+/// with options.replications per point and mixes the replications of
+/// `figure` by posterior weight. Throws std::invalid_argument for a figure
+/// no replication reports.
+Prediction predict(const Scenario& base, const CalibrationResult& calibration, const std::vector<Setting>& what_if,
+                   const SweepOptions& options, const std::string& figure = "failed_pct");
+
 /// {"posterior": [{"point": {...}, "probability": p, ...}], "credible_set": [...], "map": {...}, ...}
-std::string calibration_json(const CalibrationResult& result, int indent = 2);
+/// With a prediction, also {"prediction": {"what_if", "figure", "mean", "median", "interval95"}}.
+std::string calibration_json(const CalibrationResult& result, int indent = 2, const Prediction* prediction = nullptr);
 /// A table for people: the posterior by point, most probable first, the credible set marked.
-std::string calibration_table(const CalibrationResult& result);
+std::string calibration_table(const CalibrationResult& result, const Prediction* prediction = nullptr);
 
 }  // namespace drsim
