@@ -21,11 +21,22 @@ std::string cfmt(const char* f, double x) {
   std::snprintf(buf, sizeof buf, f, x);
   return buf;
 }
+
+/// `whole.frac` with `digits` fractional digits, trailing zeros dropped.
+std::string decimal(std::int64_t n, int digits) {
+  std::int64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  std::string out = std::to_string(n / scale);
+  std::int64_t frac = n % scale;
+  if (frac == 0) return out;
+  std::string f = std::to_string(frac);
+  f.insert(0, static_cast<std::size_t>(digits) - f.size(), '0');
+  while (!f.empty() && f.back() == '0') f.pop_back();
+  return out + "." + f;
+}
 }  // namespace
 
 namespace fortio {
-
-std::string decimal(std::int64_t n, int digits);
 
 /// Go's %g without a precision: the shortest digits that read back as the
 /// same double, in exponent form when the exponent is < -4 or >= 6.
@@ -57,19 +68,6 @@ std::string go_json(double v) {
   }
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   return std::string(buf, r.ptr);
-}
-
-/// `whole.frac` with `digits` fractional digits, trailing zeros dropped.
-std::string decimal(std::int64_t n, int digits) {
-  std::int64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  std::string out = std::to_string(n / scale);
-  std::int64_t frac = n % scale;
-  if (frac == 0) return out;
-  std::string f = std::to_string(frac);
-  f.insert(0, static_cast<std::size_t>(digits) - f.size(), '0');
-  while (!f.empty() && f.back() == '0') f.pop_back();
-  return out + "." + f;
 }
 
 /// Go's time.Duration.String(): "5m0s", "5.059691387s", "1h0m0s", "1.5ms", "250µs".
@@ -111,7 +109,6 @@ std::string histogram_text(const std::string& msg, const FortioHistogramData& d)
 
 }  // namespace fortio
 
-using fortio::decimal;
 using fortio::go_duration;
 using fortio::go_g;
 using fortio::go_json;
