@@ -61,6 +61,22 @@ inline constexpr std::array<int, 62> kFortioBucketBounds = {
 inline constexpr std::size_t kFortioBoundCount = 56;              // the values above (the rest is padding)
 inline constexpr std::size_t kFortioBuckets = kFortioBoundCount + 1;  // plus one for values past the last bound
 
+namespace detail {
+/// The bucket of each whole number of units below 1000 (the first bound
+/// above it), so that recording is a lookup on the request path, as in fortio.
+inline constexpr std::array<std::uint8_t, 1000> kFortioBucketOfWhole = [] {
+  std::array<std::uint8_t, 1000> t{};
+  std::size_t b = 0;
+  for (int i = 0; i < 1000; ++i) {
+    while (kFortioBucketBounds[b] <= i) ++b;
+    t[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(b);
+  }
+  return t;
+}();
+inline constexpr std::size_t kFortioBucketOf1000 = 43;  // kFortioBucketBounds[43] == 1000
+static_assert(kFortioBucketBounds[kFortioBucketOf1000] == 1000);
+}  // namespace detail
+
 /// One exported bucket: (start, end], cumulative percent, count.
 struct FortioBucket {
   double start = 0, end = 0, percent = 0;
@@ -114,8 +130,10 @@ class FortioHistogram {
     auto whole = static_cast<std::int64_t>(scaled);
     if (scaled - static_cast<double>(whole) < 1e-12) --whole;
     // The first bound greater than the whole part.
-    const auto* end = kFortioBucketBounds.begin() + kFortioBoundCount;
-    return static_cast<std::size_t>(std::upper_bound(kFortioBucketBounds.begin(), end, whole) - kFortioBucketBounds.begin());
+    if (whole < 1000) return whole < 0 ? 0 : detail::kFortioBucketOfWhole[static_cast<std::size_t>(whole)];
+    std::size_t b = detail::kFortioBucketOf1000;
+    while (kFortioBucketBounds[b] <= whole) ++b;
+    return b;
   }
 
   /// fortio's Export, then CalcPercentiles for `percentiles`.
@@ -187,6 +205,8 @@ class FortioCalls {
     // fortio sleeps from the end of a call to the next one's target time;
     // a call that starts late (catching up) is recorded as a zero sleep.
     if (c.ended_once) sleeps_.record(go_seconds(std::max(Duration::zero(), started - c.last_end)));
+    // (A counter, not a histogram: fortio prints the sleeps' histogram only when
+    // more than 5 % fell behind, and a late call here is a zero sleep.)
     c.last_end = ended;
     c.ended_once = true;
   }
@@ -200,7 +220,7 @@ class FortioCalls {
 
   [[nodiscard]] const FortioHistogram& durations() const { return durations_; }
   [[nodiscard]] const FortioHistogram& errors() const { return errors_; }
-  [[nodiscard]] const FortioHistogram& sleeps() const { return sleeps_; }
+  [[nodiscard]] const FortioCounter& sleeps() const { return sleeps_; }
   [[nodiscard]] const FortioHistogram& connections() const { return connections_; }
   [[nodiscard]] const std::vector<PerClient>& clients() const { return clients_; }
 
@@ -210,7 +230,7 @@ class FortioCalls {
     return clients_[client];
   }
   FortioHistogram durations_, errors_;
-  FortioHistogram sleeps_{-0.001, 0.001};  // fortio's sleep histogram: negative sleeps in their own bucket
+  FortioCounter sleeps_;
   FortioHistogram connections_;
   std::vector<PerClient> clients_;
 };
