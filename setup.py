@@ -68,7 +68,7 @@ class CMakeBuild(build_ext):
 
 
 class BuildPyWithModels(build_py):
-    """Ships the model files (models/*.json) in the package: drsim.models.path("asm-gtm-drill")."""
+    """Ships the model files (models/*.json, models/observed/*) in the package: drsim.models.path("asm-gtm-drill")."""
 
     def run(self) -> None:
         super().run()
@@ -76,6 +76,11 @@ class BuildPyWithModels(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for model in sorted((ROOT / "models").glob("*.json")):
             shutil.copy2(model, target / model.name)
+        # Observed drills (models/observed/), for drsim.calibrate's worked example.
+        (target / "observed").mkdir(exist_ok=True)
+        for observed in sorted((ROOT / "models" / "observed").glob("*")):
+            if observed.is_file():
+                shutil.copy2(observed, target / "observed" / observed.name)
 
 
 # setuptools' own staging (build/lib.*, build/bdist.*, *.egg-info) goes under

@@ -10,6 +10,7 @@ packages=(
   python3-numpy python3-pandas python3-matplotlib python3-pytest python3-nbclient
   python3-ipykernel python3-yaml python3-tqdm python3-distributed
   clang-14 libclang-rt-14-dev
+  chromium  # drsim report's page is checked in a headless browser (tests/python/test_report.py)
 )
 
 missing=()

@@ -2,8 +2,9 @@
 """Regenerates the command outputs shown in the docs, so they show what the current code prints.
 
 A fenced block whose first line starts with "$ " is a transcript: each "$ " line
-is a command, run with bash from the checkout's root (stdout and stderr
-together), and the lines after it, up to the next command, are its output.
+is a command (continued on the next line after a trailing backslash), run with
+bash from the checkout's root (stdout and stderr together), and the lines after
+it, up to the next command, are its output.
 
     scripts/update_docs.py           rewrite the outputs in README.md and docs/*.md, redraw docs/img/
     scripts/update_docs.py --check   exit 1 and show the difference when one is stale (a test runs this)
@@ -37,9 +38,28 @@ def run(command: str) -> str:
     return out if out.endswith("\n") or not out else out + "\n"
 
 
+def commands_of(block: str) -> list[list[str]]:
+    """The commands of a transcript, each as its lines ("$ cmd \\" continues on the next line)."""
+    commands: list[list[str]] = []
+    lines = block.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("$ "):
+            command = [lines[i]]
+            while command[-1].endswith("\\") and i + 1 < len(lines):
+                i += 1
+                command.append(lines[i])
+            commands.append(command)
+        i += 1
+    return commands
+
+
 def regenerate(block: str) -> str:
-    commands = [line[2:] for line in block.splitlines() if line.startswith("$ ")]
-    return "".join(f"$ {c}\n{run(c)}" for c in commands)
+    out = []
+    for command in commands_of(block):
+        text = "\n".join(command)
+        out.append(text + "\n" + run(text[2:]))
+    return "".join(out)
 
 
 def redraw_images() -> None:

@@ -51,6 +51,22 @@ struct Summary {
   double latency_p50_s = 0, latency_p90_s = 0, latency_p99_s = 0, latency_p999_s = 0, latency_avg_s = 0, latency_max_s = 0;
 };
 
+/// The fortio command line a model's load stands for, for the fortio
+/// formats: the first fortio population's settings (-qps, -c, -t, -n,
+/// -jitter, -nocatchup, -keepalive, -timeout); without one, the mean rate of
+/// the whole load over its duration, one thread per client.
+struct FortioSettings {
+  double qps = 0;
+  int threads = 1;
+  Duration duration = Duration::zero();
+  std::int64_t exactly = 0;           // -n; 0: by duration
+  std::int64_t calls_per_thread = 0;  // as the pacer plans them
+  bool jitter = false, catchup = true, keepalive = false;
+  Duration timeout = Duration::seconds(3);
+  std::vector<std::string> addresses;  // each cluster's public address, by cluster index
+  std::string url;
+};
+
 class Result {
  public:
   [[nodiscard]] const Summary& summary() const { return summary_; }
@@ -71,10 +87,17 @@ class Result {
   /// With several replications: their means and 95 % intervals, then a line
   /// introducing replication 0 as one possible drill; empty with one.
   [[nodiscard]] std::string replications_report() const;
-  /// fortio's own summary text (RetCodes and latency percentiles) of replication 0.
+  /// fortio's text for replication 0, line for line as `fortio load` prints
+  /// it (docs/file-format.md lists what drsim cannot know and fills in),
+  /// after "# drsim" lines with the replications' means and intervals.
   [[nodiscard]] std::string fortio_summary() const;
-  /// fortio's JSON shape (RetCodes, DurationHistogram, ActualQPS).
+  /// The lines of fortio_summary a person reads first: the function time,
+  /// its percentiles, the codes and "All done" (drsim run's default text).
+  [[nodiscard]] std::string fortio_digest() const;
+  /// fortio's JSON result for replication 0, every field fortio writes, the
+  /// replication in Labels and the replications under a "drsim" key.
   [[nodiscard]] std::string fortio_json() const;
+  [[nodiscard]] const FortioSettings& fortio_settings() const { return fortio_; }
   /// Headline figures and the assumptions behind them, for people.
   [[nodiscard]] std::string report() const;
   [[nodiscard]] std::string series_csv() const;
@@ -98,7 +121,11 @@ class Result {
   std::vector<Assumption> assumptions_;
   std::vector<std::string> warnings_;
   std::vector<std::string> notes_;
+  FortioSettings fortio_;
 };
+
+/// The fortio command line a model's load stands for (Result::fortio_settings).
+FortioSettings fortio_settings(const ModelSpec& spec, const std::string& model_name);
 
 /// Checks that `dir` can take a result (Result::write) before a run: it must
 /// be a directory or creatable, and writable. Throws std::invalid_argument

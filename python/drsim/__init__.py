@@ -7,9 +7,9 @@
 >>> drsim.plot.timeline(r)
 
 Submodules: :mod:`drsim.models` (the shipped model files:
-``drsim.models.path("asm-gtm-drill")``), :mod:`drsim.plot` (matplotlib figures of a Result) and
-:mod:`drsim.k8s` (scenario overrides from Kubernetes, ASM and Envoy
-manifests); plot and k8s load on first use.
+``drsim.models.path("asm-gtm-drill")``), :mod:`drsim.plot` (matplotlib figures of a Result),
+:mod:`drsim.report` (a self-contained HTML report) and :mod:`drsim.k8s` (scenario overrides
+from Kubernetes, ASM and Envoy manifests); plot, report and k8s load on first use.
 """
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ from ._native import native as _native
 from .errors import ManifestError, ManifestWarning, ModelError
 from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result
 from .scenario import Scenario, override_text
+from .calibrate import Calibration, calibrate
 from .sweep import sensitivity, solve, sweep
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import k8s, plot
+    from . import k8s, plot, report
 
 __version__: str = _native.__version__
 
 #: Names of the built-in client profiles (``clients.<name>.profile``).
 CLIENT_PRESETS: tuple[str, ...] = tuple(_native.CLIENT_PRESETS)
 
-_LAZY = ("plot", "k8s")
+_LAZY = ("plot", "k8s", "report")
 
 
 def __getattr__(name: str) -> Any:
@@ -62,6 +63,9 @@ __all__ = [
     "sweep",
     "solve",
     "sensitivity",
+    "calibrate",
+    "Calibration",
     "plot",
+    "report",
     "k8s",
 ]

@@ -262,7 +262,27 @@ def heatmap(
     return ax
 
 
-__all__ = ["timeline", "traffic_split", "replicas", "replica_counts", "latency", "heatmap", "drain_curve"]
+def posterior(calibration: Any, ax: Optional[Axes] = None) -> Axes:
+    """The posterior of a :func:`drsim.calibrate`, one bar per point, most probable first.
+
+    Points in the credible set are drawn in colour, the others in grey; a bar's
+    label is the point's values in parameter order.
+    """
+    frame = calibration.posterior.sort_values("probability", ascending=False, kind="stable")
+    params = [c for c in frame.columns if c not in ("probability", "in_credible_set")]
+    ax = _axes(ax, (max(6.0, 0.55 * len(frame) + 2), 4))
+    colours = ["C0" if inside else "0.75" for inside in frame["in_credible_set"]]
+    ax.bar(range(len(frame)), frame["probability"], color=colours)
+    labels = [" / ".join(str(row[p]) for p in params) for _, row in frame.iterrows()]
+    ax.set_xticks(range(len(frame)), labels, rotation=60, ha="right", fontsize="small")
+    ax.set_ylabel("posterior probability")
+    level = calibration.document.get("credible_level", 0.95)
+    ax.set_title(f"{calibration.document['model']}: {' / '.join(params)} (colour: {level:.0%} credible set)")
+    ax.grid(True, axis="y", alpha=0.3)
+    return ax
+
+
+__all__ = ["timeline", "traffic_split", "replicas", "replica_counts", "latency", "heatmap", "drain_curve", "posterior"]
 
 
 def drain_curve(result: Result, ax: Optional[Axes] = None, *, log_time: bool = True) -> Axes:

@@ -44,11 +44,11 @@ class Result:
         return json.loads(self._native.to_json(-1))
 
     def fortio_summary(self) -> str:
-        """fortio's own summary text (latency percentiles and ``Code -1 : N (x %)`` lines), as the CLI prints it."""
+        """fortio's text for replication 0 as ``fortio load`` prints it (``drsim run --format fortio``)."""
         return self._native.fortio_summary()
 
     def fortio_json(self) -> dict[str, Any]:
-        """fortio's JSON result shape (RetCodes, DurationHistogram, ActualQPS)."""
+        """fortio's JSON result of replication 0, every field fortio writes (``drsim run --format fortio-json``), parsed."""
         return json.loads(self._native.fortio_json())
 
     def report(self) -> str:
@@ -124,8 +124,9 @@ class Result:
     def latency_quantiles(self, quantiles: Iterable[float] = (0.5, 0.9, 0.99, 0.999)) -> dict[float, float]:
         """Latency of replication 0 at each quantile in [0, 1], in seconds.
 
-        From the run's log-linear histogram (relative error at most 1/128), the
-        same figures as fortio's ``# target`` lines.
+        From the run's log-linear histogram (relative error at most 1/128);
+        fortio's ``# target`` lines (``fortio_summary``) interpolate inside
+        fortio's coarser fixed buckets instead, as fortio does.
         """
         out: dict[float, float] = {}
         for q in quantiles:

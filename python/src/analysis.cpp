@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <drsim/analysis/calibrate.hpp>
 #include <drsim/analysis/defaults.hpp>
 #include <drsim/analysis/sensitivity.hpp>
 #include <drsim/analysis/solver.hpp>
@@ -308,9 +309,43 @@ void bind_sensitivity(py::module_& m) {
   m.def("sensitivity_json", &sensitivity_json, py::arg("result"), py::arg("indent") = 2);
 }
 
+void bind_calibrate(py::module_& m) {
+  // Observations travel as {code: count}; the result as its JSON document,
+  // which python/drsim/calibrate.py turns into a DataFrame.
+  m.def(
+      "parse_observation",
+      [](const std::string& text, const std::string& name) {
+        const Observation o = parse_observation(text, name);
+        return py::make_tuple(o.codes, o.format);
+      },
+      py::arg("text"), py::arg("name") = "text");
+  m.def(
+      "calibrate",
+      [](const Scenario& scenario, const SweepSpec& spec, const std::map<int, std::uint64_t>& codes,
+         const std::string& source, const SweepOptions& options, double level, const std::vector<Setting>& what_if,
+         const std::string& figure) {
+        Observation o;
+        o.codes = codes;
+        o.source = source;
+        o.format = "counts";
+        CalibrationOptions c;
+        c.sweep = options;
+        c.level = level;
+        const CalibrationResult r = calibrate(scenario, spec, o, c);
+        if (what_if.empty()) return calibration_json(r);
+        const Prediction p = predict(scenario, r, what_if, options, figure);
+        return calibration_json(r, 2, &p);
+      },
+      py::arg("scenario"), py::arg("spec"), py::arg("codes"), py::arg("source"), py::arg("options"),
+      py::arg("level") = 0.95, py::arg("what_if") = std::vector<Setting>{}, py::arg("figure") = "failed_pct",
+      py::call_guard<py::gil_scoped_release>(),
+      "Calibrates the grid against counts by code (and predicts a what-if); returns the drsim.calibration/1 JSON.");
+}
+
 }  // namespace
 
 void bind_analysis(py::module_& m) {
+  m.attr("CALIBRATE_REPLICATIONS") = kCalibrateReplications;
   m.attr("SWEEP_REPLICATIONS") = kSweepReplications;
   m.attr("SOLVE_REPLICATIONS") = kSolveReplications;
   m.attr("SENSITIVITY_REPLICATIONS") = kSensitivityReplications;
@@ -318,6 +353,7 @@ void bind_analysis(py::module_& m) {
   bind_sweep(m);
   bind_solve(m);
   bind_sensitivity(m);
+  bind_calibrate(m);
 }
 
 }  // namespace drsim::python

@@ -3,6 +3,7 @@
 // bar goes to stderr, and only when stderr is a terminal.
 #include "commands.hpp"
 
+#include <drsim/analysis/calibrate.hpp>
 #include <drsim/analysis/defaults.hpp>
 #include <drsim/analysis/sensitivity.hpp>
 #include <drsim/analysis/solver.hpp>
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -65,6 +67,29 @@ const std::string kSensitivityUsage = std::string(
     "         --max-runs N --max-requests N (allow more work than 1e6 runs or 5e9 requests)\n"
     "  e.g. drsim sensitivity models/asm-gtm-drill.json \\\n"
     "         --params gtm.ttl,gtm.health_check.interval,gtm.health_check.failures --figure failed_pct\n";
+
+const std::string kCalibrateUsage = std::string(
+    "usage: drsim calibrate MODEL --observed FILE --grid PATH=V1,V2,... [options]\n"
+    "         which settings of the model could have produced a real drill, and how probable each is:\n"
+    "         likelihood on the grid from replications (a kernel density of each failing code's share),\n"
+    "         uniform prior over the grid (docs/calibration.md says why)\n"
+    "         --observed FILE         the drill: fortio's JSON (-json) or text output, or counts by code\n"
+    "                                 (lines \"200 25800\" / \"-1: 4200\", or {\"200\": 25800, \"-1\": 4200})\n"
+    "         --grid PATH=V1,V2,...   candidate values of one unknown; grids multiply (repeatable)\n"
+    "         --range PATH=LO..HI     a range of candidates to sample, with --samples N (repeatable)\n"
+    "         --samples N             sampled candidates over the ranges (each combined with every grid point)\n"
+    "         --level L               mass of the credible set (default 0.95)\n"
+    "         --predict PATH=VALUE    a what-if under the calibrated settings: run at every credible point,\n"
+    "                                 mixed by posterior weight, its figure's median and 95 % predictive\n"
+    "                                 interval (repeatable: one change of several settings)\n"
+    "         --figure F              the figure --predict reports (default failed_pct)\n"
+    "         --set PATH=VALUE        a fixed override for every point (repeatable)\n"
+    "         --seed N --replications R (default ") + std::to_string(kCalibrateReplications) + ") --threads T\n" +
+    "         --json                  print {\"posterior\": [...], \"credible_set\": [...], \"map\": {...}}\n"
+    "         --quiet                 no progress bar on stderr\n"
+    "         --max-runs N --max-requests N (allow more work than 1e6 runs or 5e9 requests)\n"
+    "  e.g. drsim calibrate models/asm-gtm-drill.json --observed models/observed/seed-drill.txt \\\n"
+    "         --grid gtm.ttl=30s,60s,120s --grid gtm.health_check.interval=15s,30s\n";
 
 using BadArguments = UsageError;
 
@@ -150,6 +175,67 @@ int guarded(const std::string& usage, F&& body) {
 const std::string& sweep_usage() { return kSweepUsage; }
 const std::string& solve_usage() { return kSolveUsage; }
 const std::string& sensitivity_usage() { return kSensitivityUsage; }
+const std::string& calibrate_usage() { return kCalibrateUsage; }
+
+int calibrate_command(const std::vector<std::string>& args) {
+  return guarded(kCalibrateUsage, [&] {
+    Common c;
+    c.options.replications = kCalibrateReplications;
+    SweepSpec spec;
+    WorkLimits limits;
+    CalibrationOptions copts;
+    std::string observed, figure = "failed_pct";
+    std::vector<Setting> what_if;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= args.size()) throw BadArguments(a + " needs a value");
+        return args[++i];
+      };
+      if (a == "--observed") observed = value();
+      else if (a == "--predict") {
+        const std::string kv = value();
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) throw BadArguments("--predict expects PATH=VALUE, found \"" + kv + "\"");
+        what_if.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+      } else if (a == "--figure") figure = value();
+      else if (a == "--grid") spec.grid.push_back(parse_grid_arg(value()));
+      else if (a == "--range") spec.ranges.push_back(parse_range_arg(value()));
+      else if (a == "--samples") spec.samples = static_cast<std::size_t>(parse_whole(a, value(), 1, 100'000'000));
+      else if (a == "--level") {
+        const std::string v = value();
+        char* end = nullptr;
+        copts.level = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end || !(copts.level > 0 && copts.level < 1))
+          throw BadArguments("--level expects a number between 0 and 1 (e.g. 0.95), found \"" + v + "\"");
+      } else if (!work_limit_option(args, i, limits) && !common_option(args, i, c))
+        throw BadArguments("unknown option " + a);
+    }
+    if (observed.empty()) throw BadArguments("drsim calibrate needs --observed FILE (the drill's fortio output or counts by code)");
+    if (spec.grid.empty() && spec.ranges.empty())
+      throw BadArguments("drsim calibrate needs the unknowns: --grid PATH=V1,V2,... (or --range with --samples)");
+    spec.sample_seed = c.options.seed;
+    const Observation seen = read_observation(observed);
+    const Scenario scenario = load_scenario(c, "calibrate");
+    const auto points = sweep_points(spec);
+    check_work(expected_requests(scenario.spec()), static_cast<double>(points.size()) * c.options.replications, limits);
+    ProgressBar bar(!c.quiet, "points");
+    c.options.progress = sweep_progress(bar);
+    copts.sweep = c.options;
+    const CalibrationResult result = calibrate(scenario, spec, seen, copts);
+    bar.finish();
+    std::optional<Prediction> prediction;
+    if (!what_if.empty()) {
+      ProgressBar again(!c.quiet, "credible points");
+      copts.sweep.progress = sweep_progress(again);
+      prediction = predict(scenario, result, what_if, copts.sweep, figure);
+    }
+    const Prediction* p = prediction ? &*prediction : nullptr;
+    if (c.json) std::cout << calibration_json(result, 2, p) << "\n";
+    else std::cout << calibration_table(result, p);
+    return 0;
+  });
+}
 
 int sweep_command(const std::vector<std::string>& args) {
   return guarded(kSweepUsage, [&] {

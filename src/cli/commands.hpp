@@ -44,11 +44,19 @@ inline long long parse_whole(const std::string& flag, const std::string& v, long
 int sweep_command(const std::vector<std::string>& args);
 int solve_command(const std::vector<std::string>& args);
 int sensitivity_command(const std::vector<std::string>& args);
+int calibrate_command(const std::vector<std::string>& args);
+int validate_command(const std::vector<std::string>& args);
+int init_command(const std::vector<std::string>& args);
+int report_command(const std::vector<std::string>& args);
 
 /// The usage text of each analysis command (for `drsim help COMMAND`).
 const std::string& sweep_usage();
 const std::string& solve_usage();
 const std::string& sensitivity_usage();
+const std::string& calibrate_usage();
+const std::string& validate_usage();
+const std::string& init_usage();
+const std::string& report_usage();
 
 /// "[#######.......] 12/27 points  170 runs/s  eta 3s" on stderr, redrawn at
 /// most ten times a second, only when stderr is a terminal.

@@ -29,7 +29,8 @@ const std::string kRunUsage =
     "         --threads T         worker threads (default: every core)\n"
     "         --set PATH=VALUE    override a model value, e.g. gtm.ttl=30s (repeatable; drsim explain lists paths)\n"
     "         --json              print the drsim.result/1 JSON document\n"
-    "         --format F          text (default), json, fortio (fortio's summary), fortio-json\n"
+    "         --format F          text (default), json, fortio (fortio's text, line for line), fortio-json (fortio's\n"
+    "                             JSON, every field); both show replication 0 and lead with the replications\n"
     "         --out DIR           write result.json, series.csv, events.csv, drain.csv to DIR\n"
     "         --threshold \"F<=X\" the mean of figure F over the replications must meet it, else exit 99\n"
     "                             (repeatable; also F>=X; drsim explain --markdown lists the figures)\n"
@@ -77,6 +78,13 @@ const Command kCommands[] = {
      drsim::cli::solve_command},
     {"sensitivity", "which parameters move a figure most (elasticities with intervals)",
      drsim::cli::sensitivity_usage, drsim::cli::sensitivity_command},
+    {"calibrate", "which settings could have produced a real drill (posterior over a grid)",
+     drsim::cli::calibrate_usage, drsim::cli::calibrate_command},
+    {"validate", "check a model file without running it", drsim::cli::validate_usage, drsim::cli::validate_command},
+    {"init", "write a complete model for a new topology (N regions) to stdout", drsim::cli::init_usage,
+     drsim::cli::init_command},
+    {"report", "a self-contained HTML report of a model's run (plots by the Python package)",
+     drsim::cli::report_usage, drsim::cli::report_command},
     {"explain", "the model reference: every field with its default and public source", explain_usage,
      explain_command},
     {"demo", "a small demonstration of the engine", demo_usage, demo_command},
@@ -226,7 +234,7 @@ int run_command(const std::vector<std::string>& args) {
   if (format == "json") std::cout << result.to_json() << "\n";
   else if (format == "fortio-json") std::cout << result.fortio_json() << "\n";
   else if (format == "fortio") std::cout << result.fortio_summary();
-  else std::cout << result.replications_report() << result.fortio_summary() << result.report();
+  else std::cout << result.replications_report() << result.fortio_digest() << result.report();
 
   // Thresholds: the mean over the replications (the one value with one).
   int status = 0;

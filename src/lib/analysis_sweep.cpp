@@ -307,7 +307,9 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
   detail::for_each_task(total, options.threads, [&](std::size_t t) {
     const std::size_t p = t / reps, k = t % reps;
     FailoverModel model(specs[p], replication_seed(options.seed, k));
-    figures[p][k] = headline_figures(model.run());
+    const RunMetrics& m = model.run();
+    figures[p][k] = headline_figures(m);
+    if (options.inspect) options.inspect(p, k, m);
     const bool point_finished = reps_done[p].fetch_add(1) + 1 == reps;
     if (options.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);

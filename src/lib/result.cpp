@@ -130,60 +130,6 @@ std::string Result::replications_report() const {
   return o.str();
 }
 
-std::string Result::fortio_summary() const {
-  const Summary& s = summary_;
-  std::ostringstream o;
-  if (figures_.size() > 1)
-    o << "# drsim " << model_ << ": replication 0 of " << figures_.size() << " (seed " << seed_ << "), one possible drill\n";
-  const auto& lat = metrics_.latency();
-  const double total = static_cast<double>(std::max<std::uint64_t>(1, s.ok + s.failed));
-  o << "Aggregated Function Time : count " << (s.ok + s.failed) << " avg " << fmt("%.9g", s.latency_avg_s) << " +/- "
-    << "n/a min " << fmt("%.9g", static_cast<double>(lat.min_ns()) * 1e-9) << " max " << fmt("%.9g", s.latency_max_s)
-    << "\n";
-  for (double q : {0.50, 0.75, 0.90, 0.99, 0.999})
-    o << "# target " << fmt("%g", q * 100) << "% " << fmt("%.6g", static_cast<double>(lat.quantile_ns(q)) * 1e-9) << "\n";
-  for (const auto& [code, n] : s.by_code) {
-    char line[96];
-    std::snprintf(line, sizeof line, "Code %3d : %llu (%.1f %%)\n", code, static_cast<unsigned long long>(n),
-                  100.0 * static_cast<double>(n) / total);
-    o << line;
-  }
-  o << "All done " << (s.ok + s.failed) << " calls (plus 0 warmup) " << fmt("%.3f", s.latency_avg_s * 1e3) << " ms avg, "
-    << fmt("%.1f", s.actual_qps) << " qps\n";
-  return o.str();
-}
-
-std::string Result::fortio_json() const {
-  const Summary& s = summary_;
-  const auto& lat = metrics_.latency();
-  ordered_json j;
-  j["RunType"] = "HTTP";
-  j["Labels"] = "drsim prediction: " + model_ + ", replication 0 of " + std::to_string(figures_.size());
-  j["ActualQPS"] = tidy(s.actual_qps);
-  j["ActualDuration"] = static_cast<std::int64_t>(std::llround(s.duration_s * 1e9));
-  ordered_json hist;
-  hist["Count"] = s.ok + s.failed;
-  hist["Min"] = tidy(static_cast<double>(lat.min_ns()) * 1e-9);
-  hist["Max"] = tidy(s.latency_max_s);
-  hist["Sum"] = tidy(s.latency_avg_s * static_cast<double>(s.ok + s.failed));
-  hist["Avg"] = tidy(s.latency_avg_s);
-  ordered_json data = ordered_json::array();
-  lat.for_each_bucket([&](std::uint64_t lo, std::uint64_t hi, std::uint64_t count) {
-    data.push_back({{"Start", tidy(static_cast<double>(lo) * 1e-9)}, {"End", tidy(static_cast<double>(hi) * 1e-9)},
-                    {"Count", count}});
-  });
-  hist["Data"] = data;
-  ordered_json pct = ordered_json::array();
-  for (double q : {0.50, 0.75, 0.90, 0.99, 0.999})
-    pct.push_back({{"Percentile", tidy(q * 100)}, {"Value", tidy(static_cast<double>(lat.quantile_ns(q)) * 1e-9)}});
-  hist["Percentiles"] = pct;
-  j["DurationHistogram"] = hist;
-  ordered_json codes = ordered_json::object();
-  for (const auto& [code, n] : s.by_code) codes[std::to_string(code)] = n;
-  j["RetCodes"] = codes;
-  return j.dump(2);
-}
-
 std::string Result::report() const {
   const Summary& s = summary_;
   const Headline& h = s.headline;

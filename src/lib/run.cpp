@@ -49,6 +49,39 @@ double expected_requests(const ModelSpec& spec) {
   return total;
 }
 
+FortioSettings fortio_settings(const ModelSpec& spec, const std::string& model_name) {
+  FortioSettings f;
+  for (const auto& c : spec.gateways) f.addresses.push_back(c.address);
+  f.url = "http://" + model_name + "/";
+  const PopulationSpec* fortio = nullptr;
+  for (const auto& p : spec.populations)
+    if (p.load.kind == LoadKind::fortio && !fortio) fortio = &p;
+  if (fortio) {
+    const FortioParams& l = fortio->load.fortio;
+    f.qps = l.qps;
+    f.threads = l.connections;
+    f.duration = l.duration;
+    f.exactly = l.calls;
+    const std::int64_t total = l.calls > 0 ? l.calls : static_cast<std::int64_t>(std::llround(l.qps * l.duration.seconds_f()));
+    f.calls_per_thread = total / std::max(1, l.connections);
+    f.jitter = l.jitter;
+    f.catchup = l.catchup;
+    f.keepalive = fortio->profile.keepalive;
+    f.timeout = fortio->profile.total_timeout > Duration::zero() ? fortio->profile.total_timeout
+                                                                  : fortio->profile.read_timeout;
+  } else if (!spec.populations.empty()) {
+    const auto& p = spec.populations.front();
+    f.duration = load_end(spec) - p.load.start;
+    f.qps = f.duration > Duration::zero() ? expected_requests(spec) / f.duration.seconds_f() : 0;
+    f.threads = 0;
+    for (const auto& q : spec.populations) f.threads += static_cast<int>(q.load.kind == LoadKind::fortio ? 1 : q.load.clients);
+    f.calls_per_thread = static_cast<std::int64_t>(expected_requests(spec)) / std::max(1, f.threads);
+    f.keepalive = p.profile.keepalive;
+    f.timeout = p.profile.read_timeout;
+  }
+  return f;
+}
+
 namespace {
 
 Summary summarize(const RunMetrics& m) {
@@ -122,6 +155,7 @@ Result run(const Scenario& scenario, const RunOptions& options) {
                                std::to_string(RunMetrics::kMaxLatencyCells) +
                                " second-region cells with requests only; later seconds keep their counts");
   result.notes_ = scenario.notes();
+  result.fortio_ = fortio_settings(scenario.spec(), result.model_);
   return result;
 }
 

@@ -122,6 +122,47 @@ TEST_CASE("The fortio-json format has fortio's shape", "[cli]") {
   CHECK(j["ActualQPS"].get<double>() == Approx(100).margin(1));
 }
 
+TEST_CASE("drsim init writes a model that validates and runs, for 2, 3 and 4 regions", "[cli][init]") {
+  namespace fs = std::filesystem;
+  for (const char* gtm : {"alibaba", "route53"})
+    for (int n : {2, 3, 4}) {
+      INFO(gtm << " " << n);
+      const auto init = drsim_cli("init --regions " + std::to_string(n) + " --gtm " + gtm + " --client fortio-first");
+      REQUIRE(init.exit_code == 0);
+      const auto j = nlohmann::json::parse(init.out);  // strict JSON
+      CHECK(j["regions"].size() == static_cast<std::size_t>(n));
+      CHECK(j["notes"].size() >= 5);
+      const fs::path file = fs::temp_directory_path() / ("drsim-init-" + std::to_string(::getpid()) + ".json");
+      std::ofstream(file) << init.out;
+      const auto valid = drsim_cli("validate " + file.string());
+      CHECK(valid.exit_code == 0);
+      CHECK(valid.out.find(": ok (" + std::to_string(n) + " regions") != std::string::npos);
+      const auto run = drsim_cli("run " + file.string() + " --json --quiet");
+      REQUIRE(run.exit_code == 0);
+      const auto res = nlohmann::json::parse(run.out);
+      CHECK(res["summary"]["requests"].get<long>() == 30000);
+      CHECK(res["summary"]["by_code"].contains("-1"));  // the deleted gateway refuses
+      fs::remove(file);
+    }
+  CHECK(drsim_cli("init").exit_code == 2);
+  CHECK(drsim_cli("init --regions 3 --gtm azure").exit_code == 2);
+  CHECK(drsim_cli("init --regions 3 --client lynx").exit_code == 2);
+  const auto mesh = drsim_cli("init --regions 3 --mesh locality-failover");
+  CHECK(mesh.exit_code == 2);
+  CHECK(mesh.err.find("not available yet") != std::string::npos);
+}
+
+TEST_CASE("drsim validate checks a model without running it: exit 0, or 2 with where and what", "[cli][init]") {
+  const auto good = drsim_cli("validate " + kDrill);
+  CHECK(good.exit_code == 0);
+  CHECK(good.out.find("ok (2 regions") != std::string::npos);
+  const auto bad = drsim_cli("validate " + source_path("tests/models/bad/unknown_field.json"));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("gtm.health_check.intervall") != std::string::npos);
+  CHECK(drsim_cli("validate " + kDrill + " --set gtm.ttl=-5s").exit_code == 2);
+  CHECK(drsim_cli("validate").exit_code == 2);
+}
+
 TEST_CASE("Writing to a folder (--out) gives complete files, and a failing run leaves none", "[cli]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("drsim-out-" + std::to_string(::getpid()));
@@ -170,7 +211,8 @@ TEST_CASE("Over replications the drill's -1 share lands in the seed's 14 +- 3 %"
 }
 
 TEST_CASE("Every command answers --help, drsim help lists them all, a bare drsim prints usage to stderr", "[cli][conventions]") {
-  const char* commands[] = {"run", "sweep", "solve", "sensitivity", "explain", "demo", "version", "help"};
+  const char* commands[] = {"run",    "sweep",   "solve", "sensitivity", "calibrate", "validate",
+                            "init",   "report",  "explain", "demo",     "version",   "help"};
   const CliRun overview = drsim_cli("--help");
   REQUIRE(overview.exit_code == 0);
   CHECK(drsim_cli("help").out == overview.out);

@@ -197,8 +197,11 @@ def test_latency_quantiles_are_fortios_targets(drill_result: drsim.Result) -> No
     assert q[0.5] == pytest.approx(lat["p50"], abs=1e-6)
     assert q[0.99] == pytest.approx(lat["p99"], abs=1e-6)
     assert q[0.5] < q[0.9] < q[0.99] < q[0.999]
-    targets = dict(re.findall(r"# target (\S+)% (\S+)", drill_result.fortio_summary()))
-    assert float(targets["99"]) == pytest.approx(q[0.99], rel=1e-5)
+    # fortio's own # target lines (the first block: the function time) interpolate inside fortio's
+    # coarser buckets, 1 ms wide here, so they agree with the fine histogram within a bucket.
+    function_time = drill_result.fortio_summary().split("Error cases")[0]
+    targets = dict(re.findall(r"# target (\S+)% (\S+)", function_time))
+    assert float(targets["99"]) == pytest.approx(q[0.99], abs=0.001)
     with pytest.raises(ValueError):
         drill_result.latency_quantiles([1.5])
 

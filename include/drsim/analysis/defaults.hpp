@@ -11,5 +11,7 @@ inline constexpr int kSweepReplications = 20;
 inline constexpr int kSolveReplications = 50;
 /// Replications per point of a sensitivity study (drsim sensitivity, drsim.sensitivity).
 inline constexpr int kSensitivityReplications = 50;
+/// Replications per candidate point of a calibration (drsim calibrate, drsim.calibrate).
+inline constexpr int kCalibrateReplications = 50;
 
 }  // namespace drsim

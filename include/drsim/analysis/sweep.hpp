@@ -30,6 +30,8 @@
 
 namespace drsim {
 
+class RunMetrics;
+
 /// How a parameter's value reads, from the kind the model reference gives
 /// its path: a whole number, a number, a duration, or text (a name, a
 /// choice, a JSON value).
@@ -124,6 +126,10 @@ struct SweepOptions {
   double level = 0.95;                 // of the intervals
   bool keep_replications = true;       // keep each replication's figures in PointResult
   std::function<void(const SweepProgress&)> progress{};
+  /// Called with (point, replication, metrics) after each run, from the
+  /// worker threads (each pair once): for analyses that need more than the
+  /// headline figures, such as calibration's counts by code.
+  std::function<void(std::size_t, std::size_t, const RunMetrics&)> inspect{};
 };
 
 struct PointResult {

@@ -305,12 +305,12 @@ class FailoverModel {
     const ClientProfile& p = clients_->profile_of(r.client);
     const std::uint16_t a = r.cands[r.next++];
     note_first_address(r, a);
-    metrics_.attempt_made();
     const TimePoint now = sim_.now();
     const TimePoint limit = dial_limit(r, p, now);
     const Duration budget = attempt_timeout(p, limit - now, r.cands.size() - (r.next - 1));
     const auto rtt = client_rtt(r.client, a);
     const ConnectResult cr = rtt ? lbs_[a].connect() : ConnectResult::drop;
+    metrics_.connection_opened(r.client, a, cr == ConnectResult::drop || *rtt > budget ? budget : *rtt);
     // Racing clients leave a pending attempt running: one that would connect still wins.
     const bool wins = cr == ConnectResult::accept &&
                       (*rtt <= budget || (p.split == ConnectSplit::race && now + *rtt <= limit));
@@ -464,7 +464,7 @@ class FailoverModel {
     }
     if (r.first_address == kNoAddress && address != kNoAddress) note_first_address(r, address);
     const std::size_t region = address == kNoAddress ? spec_.topology.regions().size() : spec_.topology.clusters()[address].region;
-    metrics_.record(r.start, sim_.now(), region, cause, r.first_faulty);
+    metrics_.record(r.start, sim_.now(), region, cause, r.first_faulty, r.client);
     const std::uint32_t client = r.client;
     requests_.release(ri);
     clients_->done(client);

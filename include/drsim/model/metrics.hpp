@@ -15,6 +15,7 @@
 #include "drsim/core/time.hpp"
 #include "drsim/model/drain.hpp"
 #include "drsim/model/event_log.hpp"
+#include "drsim/model/fortio_stats.hpp"
 #include "drsim/model/gateway_deployment.hpp"
 #include "drsim/model/outcome.hpp"
 
@@ -126,8 +127,10 @@ class RunMetrics {
 
   /// Called once per request when it ends. `region` == regions() for "no
   /// address" (DNS failure).
-  void record(TimePoint started, TimePoint ended, std::size_t region, Cause cause, bool to_faulty) {
+  void record(TimePoint started, TimePoint ended, std::size_t region, Cause cause, bool to_faulty,
+              std::uint32_t client = 0) {
     ++completed_;
+    fortio_.call(client, started, ended, is_failure(cause));
     if (completed_ == 1 || started < first_start_) first_start_ = started;
     if (ended > last_completion_) last_completion_ = ended;
     ++by_cause_[static_cast<std::size_t>(cause)];
@@ -158,6 +161,13 @@ class RunMetrics {
   }
   void request_started() { ++started_; }
   void attempt_made() { ++attempts_; }
+  /// A new connection (a socket, in fortio's words) from `client` to `address`, resolved or refused after `took`.
+  void connection_opened(std::uint32_t client, std::size_t address, Duration took) {
+    ++attempts_;
+    fortio_.connect(client, address, took);
+  }
+  /// The run as fortio would have measured it (drsim run --format fortio).
+  [[nodiscard]] const FortioCalls& fortio() const { return fortio_; }
 
   [[nodiscard]] std::uint64_t started() const { return started_; }
   [[nodiscard]] std::uint64_t completed() const { return completed_; }
@@ -305,6 +315,7 @@ class RunMetrics {
   std::uint64_t started_ = 0, completed_ = 0, attempts_ = 0;
   std::uint64_t pre_fault_failed_ = 0, completed_since_fault_ = 0, throttled_since_fault_ = 0;
   LatencyHistogram latency_;
+  FortioCalls fortio_;
   std::optional<TimePoint> first_failure_, last_failure_;
   TimePoint first_start_, last_completion_;
   // Per-second latency, by (second, region): a histogram only for the cells
