@@ -42,6 +42,9 @@ enum class EventKind : std::uint16_t {
   mesh_return = 41,
   mesh_connect_failed = 42,
   mesh_timeout = 43,
+  // OutlierDetector (outlier_detection.hpp); component: the upstream cluster.
+  outlier_tick = 60,
+  outlier_eject = 61,
 };
 
 /// Every kind, for the spec that no two share a number.
@@ -52,7 +55,7 @@ inline constexpr EventKind kAllEventKinds[] = {
     EventKind::gateway_pod_ready, EventKind::gateway_request_done, EventKind::gateway_client_timeout,
     EventKind::deployment_scrape, EventKind::deployment_sync, EventKind::deployment_sample,
     EventKind::deployment_pod_ready, EventKind::mesh_arrive, EventKind::mesh_return, EventKind::mesh_connect_failed,
-    EventKind::mesh_timeout};
+    EventKind::mesh_timeout, EventKind::outlier_tick, EventKind::outlier_eject};
 
 /// The tag an event of `kind` carries for `component`.
 constexpr EventTag tag(EventKind kind, std::uint16_t component = 0) {
