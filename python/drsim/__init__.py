@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._native import native as _native
 from .errors import ManifestError, ManifestWarning, ModelError
-from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result
+from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, MESH_CAUSES, Result
 from .scenario import Scenario, override_text
 from .sweep import sensitivity, solve, sweep
 
@@ -55,6 +55,7 @@ __all__ = [
     "CAUSES",
     "FAILURE_CAUSES",
     "FORTIO_CODES",
+    "MESH_CAUSES",
     "CLIENT_PRESETS",
     "override_text",
     "sweep",

@@ -195,7 +195,7 @@ py::dict series_columns(const drsim::Result& result) {
   for (const auto& [s, r] : rows) region.append(r < names.size() ? names[r] : std::string("none"));
   d["region"] = region;
   d["sent"] = whole([&](std::size_t s, std::size_t r) { return m.at(s, r).sent; });
-  for (std::size_t k = 0; k < drsim::kCauseCount; ++k)
+  for (std::size_t k = 0; k < m.cause_columns(); ++k)
     d[py::str(drsim::cause_name(static_cast<drsim::Cause>(k)))] =
         whole([&, k](std::size_t s, std::size_t r) { return m.at(s, r).by_cause[k]; });
   d["to_faulty"] = whole([&](std::size_t s, std::size_t r) { return m.at(s, r).to_faulty; });

@@ -3,10 +3,16 @@
 // numbers of the sources themselves.
 #include <catch2/catch.hpp>
 
+#include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "drsim/model/envoy_lb.hpp"
+#include "drsim/model/failover_model.hpp"
+#include "drsim/model/mesh_traffic.hpp"
 #include "drsim/model/outlier_detection.hpp"
+#include "drsim/scenario/scenario.hpp"
 
 using namespace drsim;
 using namespace drsim::literals;
@@ -230,4 +236,212 @@ TEST_CASE("Istio's locality priorities: the failover task's table, compacted", "
   CHECK(istio_lb_priority(proxy, {"region3", "zone4", ""}) == 3);  // no failover rule: 3
   compact_priorities(p);
   CHECK(p == std::vector<std::uint32_t>{0, 1, 2, 3});
+}
+
+// ---- the mesh's endpoints and control plane (MeshTraffic) --------------------
+
+namespace {
+
+/// Two clusters (a region each), Bookinfo-sized: 1 pod per service, one service.
+struct TwoClusters {
+  Simulator sim{1};
+  MeshSpec spec;
+  std::unique_ptr<MeshTraffic> traffic;
+  explicit TwoClusters(ControlPlaneModel cp = ControlPlaneModel::multi_primary) {
+    spec.outlier_detection.emplace();
+    spec.outlier_detection->max_ejection_percent = 100;
+    spec.control_plane = cp;
+    std::vector<MeshClusterInfo> info(2);
+    for (std::size_t c = 0; c < 2; ++c) info[c] = {"cluster-" + std::to_string(c + 1), true, false, {3}};
+    traffic = std::make_unique<MeshTraffic>(sim, spec, std::move(info), nullptr);
+    traffic->start();
+  }
+  /// Whether cluster-1's proxies still have cluster-2's east-west endpoint (host 3: after the 3 local pods).
+  bool sees_remote() { return traffic->upstream(0, 0).present(3); }
+  void run_to(Duration t) { sim.run_until(TimePoint::start() + t); }
+};
+
+}  // namespace
+
+TEST_CASE("A cluster's pods in the other network are one east-west endpoint weighted by their count, at P1",
+          "[mesh]") {
+  TwoClusters m;
+  UpstreamCluster& u = m.traffic->upstream(0, 0);
+  REQUIRE(u.size() == 4);
+  CHECK(u.host(3).east_west);
+  CHECK(u.host(3).weight == 3);
+  CHECK(u.host(3).priority == 1);
+  CHECK(u.host(0).priority == 0);
+  SECTION("without outlier detection every endpoint is P0 (Istio applies no failover)") {
+    Simulator sim{1};
+    MeshSpec spec;
+    std::vector<MeshClusterInfo> info(2);
+    for (std::size_t c = 0; c < 2; ++c) info[c] = {"c" + std::to_string(c), true, false, {3}};
+    MeshTraffic t(sim, spec, std::move(info), nullptr);
+    CHECK(t.upstream(0, 0).host(3).priority == 0);
+    CHECK(t.upstream(0, 0).priorities() == 1);
+  }
+}
+
+TEST_CASE("istiod pushes an endpoint removal after its debounce and the push delay", "[mesh]") {
+  // App down in cluster-2 at 10 s: istiod (up, able to read cluster-2) pushes at 10.1 s (debounce_after
+  // 100 ms), cluster-1's proxies apply it 500 ms later: 10.6 s.
+  TwoClusters m;
+  m.run_to(10_s);
+  m.traffic->set_app_down(1, true);
+  m.run_to(10_s + 599_ms);
+  CHECK(m.sees_remote());
+  m.run_to(10_s + 600_ms);
+  CHECK_FALSE(m.sees_remote());
+  CHECK(m.traffic->stats().pushes >= 1);
+  SECTION("changes that keep coming are pushed 10 s after the first at the latest (debounce_max)") {
+    TwoClusters k;
+    k.run_to(20_s);
+    // A change every 50 ms from 20 s on: each restarts the 100 ms wait, the first push comes at 30 s.
+    for (int i = 0; i < 400; ++i) {
+      k.traffic->set_app_down(1, i % 2 == 0);
+      k.run_to(20_s + 50_ms * (i + 1));
+      if (k.sim.now() < TimePoint::start() + 30_s) CHECK(k.traffic->stats().pushes == 0);
+    }
+    CHECK(k.traffic->stats().pushes >= 1);
+  }
+}
+
+TEST_CASE("With the control plane down, a deleted remote Deployment's endpoints stay until outlier detection ejects them",
+          "[mesh]") {
+  // primary_remote with istiod in cluster-1, down from 5 s; cluster-2's app down at 10 s. Nothing is pushed: the
+  // proxies keep cluster-2's east-west endpoint, and calls through it fail until 5 consecutive errors eject it.
+  TwoClusters m(ControlPlaneModel::primary_remote);
+  m.run_to(5_s);
+  m.traffic->set_control_plane_down(0, true);
+  m.run_to(10_s);
+  m.traffic->set_app_down(1, true);
+  m.run_to(100_s);
+  CHECK(m.sees_remote());
+  CHECK(m.traffic->stats().pushes == 0);
+  UpstreamCluster& u = m.traffic->upstream(0, 0);
+  for (int i = 0; i < 4; ++i) u.report(3, UpstreamResult::connect_failed);
+  CHECK_FALSE(u.ejected(3));
+  u.report(3, UpstreamResult::connect_failed);
+  CHECK(u.ejected(3));
+  SECTION("istiod back: it resyncs and pushes the removal") {
+    m.traffic->set_control_plane_down(0, false);
+    m.run_to(100_s + 600_ms);
+    CHECK_FALSE(m.sees_remote());
+  }
+}
+
+TEST_CASE("Retries: Istio before 1.24 retries 503, from 1.24 only connect failures; back-off is Envoy's jitter",
+          "[mesh]") {
+  auto traffic = [](IstioVersion v) {
+    static Simulator sim{1};
+    MeshSpec spec;
+    spec.istio = v;
+    std::vector<MeshClusterInfo> info = {{"c", true, true, {1}}};
+    return std::make_unique<MeshTraffic>(sim, spec, std::move(info), nullptr);
+  };
+  const auto now = traffic(IstioVersion::v1_24_or_later);
+  const auto old = traffic(IstioVersion::before_1_24);
+  CHECK(now->retries(UpstreamResult::connect_failed, 1));
+  CHECK(now->retries(UpstreamResult::connect_failed, 2));
+  CHECK_FALSE(now->retries(UpstreamResult::connect_failed, 3));  // 2 retries: 3 tries in all
+  CHECK_FALSE(now->retries(UpstreamResult::gateway_error, 1));
+  CHECK(old->retries(UpstreamResult::gateway_error, 1));
+  // Retry 1 waits U[0, 25 ms), retry 2 U[0, 75 ms), then (2^n - 1) x 25 ms up to 250 ms.
+  Simulator sim{1};
+  RandomStream rng = sim.stream("t");
+  Duration max1, max2, max5;
+  for (int i = 0; i < 2000; ++i) {
+    max1 = std::max(max1, now->backoff(1, rng));
+    max2 = std::max(max2, now->backoff(2, rng));
+    max5 = std::max(max5, now->backoff(5, rng));
+  }
+  CHECK(max1 < 25_ms);
+  CHECK(max1 > 24_ms);
+  CHECK(max2 < 75_ms);
+  CHECK(max2 > 73_ms);
+  CHECK(max5 < 250_ms);
+  CHECK(max5 > 245_ms);
+}
+
+// ---- the model: models/asm-mesh-locality-failover.json -----------------------
+
+namespace {
+
+struct MeshRun {
+  std::uint64_t requests = 0, failed = 0, ejections = 0, retries = 0;
+  std::uint64_t sent_2 = 0, ok_2 = 0;  // requests through region 2 (gw-2) started from 151 s on, and its ok ones
+  std::array<std::uint64_t, kCauseCount> by_cause{};
+};
+
+MeshRun run_mesh_model(const std::vector<std::pair<std::string, std::string>>& sets, std::uint64_t seed = 1) {
+  auto sc = Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-mesh-locality-failover.json");
+  for (const auto& [path, value] : sets) sc.set(path, value);
+  FailoverModel model(sc.spec(), seed);
+  const RunMetrics& m = model.run();
+  MeshRun r;
+  r.requests = m.completed();
+  r.failed = m.failed();
+  REQUIRE(m.mesh.has_value());
+  r.ejections = m.mesh->ejections;
+  r.retries = m.mesh->retries;
+  for (std::size_t c = 0; c < kCauseCount; ++c) r.by_cause[c] = m.count(static_cast<Cause>(c));
+  for (std::size_t sec = 151; sec < m.seconds(); ++sec) {
+    r.sent_2 += m.at(sec, 1).sent;
+    r.ok_2 += m.at(sec, 1).by_cause[0];
+  }
+  return r;
+}
+std::uint64_t count(const MeshRun& r, Cause c) { return r.by_cause[static_cast<std::size_t>(c)]; }
+
+const std::string kGray503 = R"([{"kind": "app_gray", "target": "cluster-2", "at": "150s", "error_share": 1.0}])";
+
+}  // namespace
+
+TEST_CASE("The mesh model: region 2's pods down, its gateway up: ejection, retries and failover keep failures rare",
+          "[mesh]") {
+  // The first request through gw-2 after the fault tries the dead productpage 3 times (refused, 2 retries) and
+  // fails (503 UF); the next one's first try is the 5th consecutive error: ejected, and its retry goes to P1,
+  // cluster-1 through the east-west gateway. istiod then removes the endpoints 0.6 s after the fault.
+  const MeshRun r = run_mesh_model({});
+  CHECK(r.ejections >= 1);
+  CHECK(r.retries >= 4);
+  CHECK(r.failed >= 1);
+  CHECK(r.failed <= 5);
+  CHECK(count(r, Cause::upstream_connect_failure) == r.failed);
+}
+
+TEST_CASE("The maxEjectionPercent trap: 1 pod + 1 east-west endpoint at 10 % on Envoy >= 1.28 never fails over",
+          "[mesh]") {
+  // Region 2's app answers every call 503 from 150 s (its pods stay in EDS, only outlier detection can act).
+  // Every service has 2 hosts per proxy: 1/2 = 50 % > 10 %: no ejection, every gw-2 request fails.
+  const MeshRun trapped = run_mesh_model({{"faults", kGray503}, {"mesh.outlier_detection.max_ejection_percent", "10"}});
+  CHECK(trapped.ejections == 0);
+  CHECK(trapped.sent_2 > 7000);
+  CHECK(trapped.ok_2 == 0);
+  // Before 1.28 the first ejection is always allowed: the local pod goes, P1 takes the load.
+  const MeshRun old = run_mesh_model({{"faults", kGray503},
+                                      {"mesh.outlier_detection.max_ejection_percent", "10"},
+                                      {"mesh.outlier_detection.envoy", "before-1.28"}});
+  CHECK(old.ejections >= 1);
+  CHECK(old.failed < 100);
+  const MeshRun open = run_mesh_model({{"faults", kGray503}});  // the model's 100 %
+  CHECK(open.ejections >= 1);
+  CHECK(open.failed < 100);
+}
+
+TEST_CASE("The mesh model with the control plane down: dead endpoints stay, outlier detection alone fails over",
+          "[mesh]") {
+  const std::string faults = R"([{"kind": "control_plane_down", "target": "cluster-1", "at": "50s"},
+                                 {"kind": "app_down", "target": "cluster-2", "at": "150s"}])";
+  const MeshRun with = run_mesh_model({{"faults", faults}});
+  CHECK(with.ejections >= 1);
+  CHECK(with.failed < 100);
+  // Without outlier detection's 5xx detector nothing removes them: every gw-2 request fails (the retries go to
+  // the same single P0 host after 5 re-picks, and nothing fails over without an ejection).
+  const MeshRun without = run_mesh_model({{"faults", faults}, {"mesh.outlier_detection.consecutive_5xx_errors", "0"}});
+  CHECK(without.ejections == 0);
+  CHECK(without.sent_2 > 1000);
+  CHECK(without.ok_2 == 0);
+  CHECK(without.retries == 2 * without.failed);
 }
