@@ -32,6 +32,8 @@ _MARKERS: tuple[tuple[str, str, Any], ...] = (
     ("GTM: answer changed", "#9467bd", lambda comp, ev: ev == "answer_changed"),
     ("HPA scale event", "#2ca02c", lambda comp, ev: ev in ("scale_up", "scale_down")),
     ("alert firing", "#e377c2", lambda comp, ev: ev == "alert_firing"),
+    ("mesh: host ejected", "#d62728", lambda comp, ev: ev == "ejected"),
+    ("istiod: endpoints pushed", "#17becf", lambda comp, ev: ev == "eds_push"),
 )
 
 _DEFAULT_SIZE = (10, 4.5)
@@ -77,8 +79,9 @@ def timeline(result: Result, ax: Optional[Axes] = None, *, events: bool = True) 
     """Per-second ok (solid) and failed (dashed) requests per region, by start time.
 
     Vertical lines mark the fault (solid black), the GTM judging the address
-    unhealthy, the published answer changing, scale events and alerts found in
-    the run's event log. Requests that got no address at all count under "none".
+    unhealthy, the published answer changing, scale events, alerts, and with a
+    mesh section outlier ejections and istiod's endpoint pushes found in the
+    run's event log. Requests that got no address at all count under "none".
     """
     ax = _axes(ax)
     series = result.series

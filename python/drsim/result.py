@@ -71,7 +71,8 @@ class Result:
         (fortio codes as strings: ``{"-1": n, "200": n}``), ``by_cause``,
         ``fault_at_s``, ``time_to_detect_s``, ``time_to_answer_change_s``,
         ``time_to_drain_s``, ``failure_window_s`` (``[start, end]`` or None),
-        ``ok_share_by_region``, ``latency_s`` and ``actual_qps``.
+        ``ok_share_by_region``, ``latency_s`` and ``actual_qps``; with a ``mesh``
+        section also ``ejections`` and ``retries``.
 
         Built by the C++ from the run (no JSON in between) and unrounded: the
         document's figures are these rounded to 6 decimals.

@@ -75,6 +75,8 @@ py::dict summary(const drsim::Result& r) {
     if (cause != "ok") causes[py::str(cause)] = n;
   d["by_code"] = codes;
   d["by_cause"] = causes;
+  if (s.ejections) d["ejections"] = *s.ejections;
+  if (s.retries) d["retries"] = *s.retries;
   d["attempts"] = s.attempts;
   d["fault_at_s"] = number_or_none(h.fault_at_s);
   d["time_to_detect_s"] = number_or_none(h.time_to_detect_s);
