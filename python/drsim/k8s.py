@@ -20,9 +20,12 @@ that describe one region's ingress gateway into overrides by dotted path, for
   ``.per_downstream_connection`` when set;
 - the gateway Deployment -> ``gateway.cpu_request`` (the pod's CPU request,
   what the HPA divides usage by, in millicores: ``"100m"``) and
-  ``gateway.replicas``.
+  ``gateway.replicas``;
+- Istio DestinationRules (``outlierDetection``, ``localityLbSetting``,
+  ``connectionPool.tcp.connectTimeout``) and VirtualService ``retries`` ->
+  ``mesh.*`` and ``gateway.app.connect_timeout`` (see :mod:`drsim.k8s_mesh`).
 
-Every path starts with ``regions.<region>.gateway.``. The Envoy version, which
+Every path but the ``mesh.*`` ones starts with ``regions.<region>.gateway.``. The Envoy version, which
 decides ``rate_limit.refill`` (``timer`` before 1.31, ``continuous`` from
 1.31), is not in any manifest: set it yourself. Settings the model does
 not represent raise a :class:`drsim.ManifestWarning` and are left out; a
@@ -46,6 +49,7 @@ from typing import Any, Optional, Union
 import yaml
 
 from .errors import ManifestError, ManifestWarning
+from .k8s_mesh import MeshPolicy
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -166,8 +170,11 @@ def _overrides(documents: list[_Document], region: str, deployment: Optional[str
     if not region or not isinstance(region, str):
         raise ValueError("overrides_from_manifests: region must be a region name, e.g. 'region-2'")
     collected = _Collected()
+    mesh = MeshPolicy(_duration, _int, _mapping)
     for doc in documents:
         kind = doc.kind
+        if mesh.read(doc):
+            continue
         if kind == "HorizontalPodAutoscaler":
             _read_hpa(doc, collected)
         elif kind == "ASMLocalRateLimiter":
@@ -183,7 +190,8 @@ def _overrides(documents: list[_Document], region: str, deployment: Optional[str
         _read_deployment(gateway, collected)
 
     prefix = f"regions.{region}.gateway."
-    return {prefix + key: value for key, value in collected.overrides.items()}
+    out = {prefix + key: value for key, value in {**collected.overrides, **mesh.gateway}.items()}
+    return {**out, **mesh.mesh}
 
 
 def _read_hpa(doc: _Document, out: _Collected) -> None:
