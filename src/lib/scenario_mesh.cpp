@@ -53,6 +53,15 @@ void check_mesh(const ReadContext& ctx, const ModelFile& file, ModelSpec& spec) 
     find_name(ctx, regions, mesh.failover[i].from, path + ".from", "a region");
     find_name(ctx, regions, mesh.failover[i].to, path + ".to", "a region");
   }
+  try {
+    (void)RetryConditions::parse(mesh.retries, mesh.istio);
+  } catch (const ParameterError& e) {
+    const bool codes = std::string(e.what()).find("status code") != std::string::npos;
+    ctx.fail(codes ? "mesh.retries.retriable_status_codes" : "mesh.retries.retry_on",
+             codes ? "comma-separated status codes" : "comma-separated Envoy retry conditions (connect-failure, "
+                                                       "reset, 5xx, gateway-error, retriable-status-codes, ...)",
+             e.what());
+  }
   spec.mesh = std::move(mesh);
 }
 

@@ -445,3 +445,35 @@ TEST_CASE("The mesh model with the control plane down: dead endpoints stay, outl
   CHECK(without.ok_2 == 0);
   CHECK(without.retries == 2 * without.failed);
 }
+
+TEST_CASE("A bad mesh section is a ModelError naming the JSON path, what was expected and what was found", "[mesh]") {
+  auto sc = Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-mesh-locality-failover.json");
+  auto fails_at = [&](const std::string& path, const std::string& value, const std::string& where,
+                      const std::string& found) {
+    INFO(path << "=" << value);
+    try {
+      auto s = sc;
+      s.set(path, value);
+      FAIL("no error");
+    } catch (const ModelError& e) {
+      CHECK(e.path() == where);
+      CHECK_THAT(e.found(), Catch::Contains(found));
+    }
+  };
+  fails_at("mesh.primary", "cluster-9", "mesh.primary", "cluster-9");
+  fails_at("mesh.failover", R"([{"from": "region-1", "to": "mars"}])", "mesh.failover[0].to", "mars");
+  fails_at("mesh.retries.retry_on", "connect-failure,sometimes", "mesh.retries.retry_on", "sometimes");
+  fails_at("mesh.retries.retriable_status_codes", "503,teapot", "mesh.retries.retriable_status_codes", "teapot");
+  fails_at("mesh.outlier_detection.max_ejection_percent", "150", "mesh.outlier_detection.max_ejection_percent", "150");
+  fails_at("mesh.control_plane", "\"single\"", "mesh.control_plane", "single");
+  SECTION("a mesh fault in a model without a mesh section") {
+    auto drill = Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-gtm-drill.json");
+    try {
+      drill.set("faults", R"([{"kind": "app_down", "target": "cluster-2", "at": "100s"}])");
+      FAIL("no error");
+    } catch (const ModelError& e) {
+      CHECK(e.path() == "faults[0].kind");
+      CHECK_THAT(e.hint(), Catch::Contains("mesh"));
+    }
+  }
+}

@@ -217,6 +217,45 @@ inline const FieldTable& fields_of<MeshSpec>() {
   return table;
 }
 
+/// The retry conditions a proxy acts on, from retry_on and the status codes;
+/// throws ParameterError naming an unknown condition or a code that is not one.
+struct RetryConditions {
+  bool connect_failure = false, any_5xx = false, gateway_error = false, status_503 = false;
+
+  static RetryConditions parse(const MeshRetrySpec& r, IstioVersion istio) {
+    auto each = [](const std::string& list, auto&& f) {
+      std::size_t i = 0;
+      while (i <= list.size()) {
+        const std::size_t j = std::min(list.find(',', i), list.size());
+        std::string item = list.substr(i, j - i);
+        item.erase(0, item.find_first_not_of(' '));
+        item.erase(item.find_last_not_of(' ') + 1);
+        if (!item.empty()) f(item);
+        i = j + 1;
+      }
+    };
+    RetryConditions c;
+    bool codes_on = false;
+    each(r.retry_on, [&](const std::string& w) {
+      if (w == "connect-failure" || w == "reset") c.connect_failure = true;
+      else if (w == "5xx") c.any_5xx = true;
+      else if (w == "gateway-error") c.gateway_error = true;
+      else if (w == "retriable-status-codes") codes_on = true;
+      else if (w != "refused-stream" && w != "unavailable" && w != "cancelled" && w != "retriable-4xx" &&
+               w != "deadline-exceeded" && w != "resource-exhausted" && w != "internal")
+        throw ParameterError("unknown retry_on condition \"" + w + "\"");
+    });
+    bool has_503 = istio == IstioVersion::before_1_24;
+    each(r.retriable_status_codes, [&](const std::string& w) {
+      if (w.find_first_not_of("0123456789") != std::string::npos)
+        throw ParameterError("\"" + w + "\" is not a status code");
+      has_503 = has_503 || w == "503";
+    });
+    c.status_503 = codes_on && has_503;
+    return c;
+  }
+};
+
 /// What a proxy made of one try, for the request path.
 enum class TryEnd : std::uint8_t { connected, connect_failed, refused_after_rtt, no_host };
 
@@ -253,7 +292,7 @@ class MeshTraffic {
     services_ = 0;
     for (const auto& c : clusters_)
       if (c.has_app) services_ = c.replicas.size();
-    parse_retry_on();
+    retry_ = RetryConditions::parse(spec_.retries, spec_.istio);
     state_.resize(n);
     istiods_.resize(n);
     known_.assign(n, std::vector<char>(n, 1));
@@ -326,10 +365,10 @@ class MeshTraffic {
     if (tries > spec_.retries.attempts) return false;
     switch (r) {
       case UpstreamResult::success: return false;
-      case UpstreamResult::connect_failed: return on_connect_failure_;
-      case UpstreamResult::gateway_error: return on_5xx_ || on_gateway_ || retry_503_;
-      case UpstreamResult::http_5xx: return on_5xx_;
-      case UpstreamResult::timeout: return on_5xx_ || on_gateway_;
+      case UpstreamResult::connect_failed: return retry_.connect_failure;
+      case UpstreamResult::gateway_error: return retry_.any_5xx || retry_.gateway_error || retry_.status_503;
+      case UpstreamResult::http_5xx: return retry_.any_5xx;
+      case UpstreamResult::timeout: return retry_.any_5xx || retry_.gateway_error;
     }
     return false;
   }
@@ -505,36 +544,6 @@ class MeshTraffic {
                                               clusters_[maps_[up][host]].name);
   }
 
-  void parse_retry_on() {
-    auto each = [](const std::string& list, auto&& f) {
-      std::size_t i = 0;
-      while (i <= list.size()) {
-        const std::size_t j = std::min(list.find(',', i), list.size());
-        std::string item = list.substr(i, j - i);
-        item.erase(0, item.find_first_not_of(' '));
-        item.erase(item.find_last_not_of(' ') + 1);
-        if (!item.empty()) f(item);
-        i = j + 1;
-      }
-    };
-    bool codes_on = false;
-    each(spec_.retries.retry_on, [&](const std::string& w) {
-      if (w == "connect-failure" || w == "reset") on_connect_failure_ = true;
-      else if (w == "5xx") on_5xx_ = true;
-      else if (w == "gateway-error") on_gateway_ = true;
-      else if (w == "retriable-status-codes") codes_on = true;
-      else if (w != "refused-stream" && w != "unavailable" && w != "cancelled" && w != "retriable-4xx" &&
-               w != "deadline-exceeded" && w != "resource-exhausted" && w != "internal")
-        throw ParameterError("mesh retries: unknown retry_on condition \"" + w + "\"");
-    });
-    bool has_503 = spec_.istio == IstioVersion::before_1_24;
-    each(spec_.retries.retriable_status_codes, [&](const std::string& w) {
-      if (w.find_first_not_of("0123456789") != std::string::npos)
-        throw ParameterError("mesh retries: retriable_status_codes holds \"" + w + "\", not a status code");
-      has_503 = has_503 || w == "503";
-    });
-    retry_503_ = codes_on && has_503;
-  }
 
   Simulator& sim_;
   MeshSpec spec_;
@@ -548,7 +557,7 @@ class MeshTraffic {
   std::vector<std::vector<char>> seen_;   // proxy cluster x cluster: as its proxies were last told
   std::vector<std::unique_ptr<UpstreamCluster>> upstreams_;  // proxy cluster x service; null without the app
   std::vector<std::vector<std::uint16_t>> maps_;              // the cluster of each host, same index
-  bool on_connect_failure_ = false, on_5xx_ = false, on_gateway_ = false, retry_503_ = false;
+  RetryConditions retry_;
   MeshTrafficStats stats_;
 };
 
