@@ -16,7 +16,8 @@ on ASM; drsim models both, and the two together:
 
 :data:`ARCHITECTURES` holds each as overrides of
 ``models/asm-mesh-locality-failover.json`` (which is C as shipped), and
-:data:`FAULTS` the failures to compare on, each hitting region 2 (or the
+:data:`FAULTS` the failures to compare on, both read from the plan file
+``models/compare/mesh-architectures.json`` that ``drsim compare`` reads too, each hitting region 2 (or the
 control plane's region 1) at a time drawn per replication. :func:`compare`
 runs every pair with common random numbers (the same seeds everywhere)::
 
@@ -29,48 +30,39 @@ runs every pair with common random numbers (the same seeds everywhere)::
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional, Sequence
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
 
 import pandas as pd
 
 from .scenario import Scenario
 
+#: The plan ``drsim compare`` reads by default: the architectures and faults below come from it.
+PLAN = Path(__file__).resolve().parents[2] / "models" / "compare" / "mesh-architectures.json"
+
+
+def load_plan(path: Union[str, Path] = PLAN) -> dict[str, Any]:
+    """A plan file as ``drsim compare --plan`` reads it: ``at``, ``architectures`` and ``faults``."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+_plan = load_plan() if PLAN.exists() else {"architectures": [], "faults": [], "at": {"uniform": ["100s", "200s"]}}
 #: Overrides of models/asm-mesh-locality-failover.json that make each architecture.
-ARCHITECTURES: dict[str, dict[str, Any]] = {
-    "A": {
-        "regions.region-1.gateway.cluster_local": True,
-        "regions.region-2.gateway.cluster_local": True,
-        "mesh.control_plane": "multi_primary",
-        "mesh.outlier_detection.consecutive_5xx_errors": 0,
-    },
-    "B": {"gtm.health_check.failures": 100},
-    "C": {},
-}
-
+ARCHITECTURES: dict[str, dict[str, Any]] = {a["name"]: a.get("set", {}) for a in _plan["architectures"]}
 #: What each architecture letter stands for, for tables and plots.
-ARCHITECTURE_NAMES: dict[str, str] = {
-    "A": "A: multi-master + GTM",
-    "B": "B: one control plane + locality failover",
-    "C": "C: GTM + locality failover",
-}
-
+ARCHITECTURE_NAMES: dict[str, str] = {a["name"]: a.get("title", a["name"]) for a in _plan["architectures"]}
 #: The faults to compare on (the ``at`` time is added by :func:`compare`).
-FAULTS: dict[str, dict[str, Any]] = {
-    "region 2 outage": {"kind": "region_outage", "target": "region-2"},
-    "region 1 outage (istiod's)": {"kind": "region_outage", "target": "region-1"},
-    "ingress gateway deleted": {"kind": "gateway_deleted", "target": "cluster-2"},
-    "app pods down": {"kind": "app_down", "target": "cluster-2"},
-    "app answers 503 (50 %)": {"kind": "app_gray", "target": "cluster-2", "error_share": 0.5},
-    "control plane down": {"kind": "control_plane_down", "target": "cluster-1"},
-    "east-west gateway down": {"kind": "east_west_gateway_down", "target": "cluster-2"},
-}
+FAULTS: dict[str, dict[str, Any]] = {f["name"]: f["fault"] for f in _plan["faults"]}
+#: When each fault starts, drawn per replication.
+AT: dict[str, Any] = _plan.get("at", {"uniform": ["100s", "200s"]})
 
 
 def compare(
     scenario: Scenario,
     architectures: Optional[Mapping[str, Mapping[str, Any]]] = None,
     faults: Optional[Mapping[str, Mapping[str, Any]]] = None,
-    at: Sequence[str] = ("100s", "200s"),
+    at: Optional[Any] = None,
     replications: int = 10,
     seed: int = 1,
     threads: Optional[int] = None,
@@ -80,14 +72,15 @@ def compare(
     Columns: ``fault``, ``architecture``, ``failed_pct`` (mean over the
     replications) with its 95 % interval ``lo`` and ``hi``, and the means of
     ``ejections`` and ``retries`` (NaN without a mesh section). Each fault
-    starts at a time drawn uniformly in ``at`` per replication and never
-    recovers; it replaces the model's faults.
+    starts at ``at`` (a fault's ``at``: the plan's, a time drawn per replication
+    in 100-200 s, by default) and never recovers; it replaces the model's
+    faults. The same numbers as ``drsim compare MODEL``.
     """
     architectures = ARCHITECTURES if architectures is None else architectures
     faults = FAULTS if faults is None else faults
     rows = []
     for fault_name, fault in faults.items():
-        timed = dict(fault, at={"uniform": list(at)})
+        timed = dict(fault, at=AT if at is None else at)
         for arch, overrides in architectures.items():
             sc = scenario.with_overrides(dict(overrides, faults=json.dumps([timed])))
             reps = sc.run(seed=seed, replications=replications, threads=threads).replications
@@ -113,4 +106,4 @@ def fewer(table: pd.DataFrame, fault: str, better: str, worse: str) -> bool:
     return bool(row.loc[(fault, better), "hi"] < row.loc[(fault, worse), "lo"])
 
 
-__all__ = ["ARCHITECTURES", "ARCHITECTURE_NAMES", "FAULTS", "compare", "fewer"]
+__all__ = ["ARCHITECTURES", "ARCHITECTURE_NAMES", "AT", "FAULTS", "PLAN", "compare", "fewer", "load_plan"]

@@ -31,5 +31,6 @@ inline long long parse_whole(const std::string& flag, const std::string& v, long
 int sweep_command(const std::vector<std::string>& args);
 int solve_command(const std::vector<std::string>& args);
 int sensitivity_command(const std::vector<std::string>& args);
+int compare_command(const std::vector<std::string>& args);
 
 }  // namespace drsim::cli

@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
     if (args[0] == "sweep") return drsim::cli::sweep_command({args.begin() + 1, args.end()});
     if (args[0] == "solve") return drsim::cli::solve_command({args.begin() + 1, args.end()});
     if (args[0] == "sensitivity") return drsim::cli::sensitivity_command({args.begin() + 1, args.end()});
+    if (args[0] == "compare") return drsim::cli::compare_command({args.begin() + 1, args.end()});
     throw UsageError("unknown command \"" + args[0] + "\"");
   } catch (const drsim::ModelError& e) {
     std::cerr << "drsim: bad model: " << e.what() << "\n";

@@ -167,3 +167,22 @@ TEST_CASE("Over replications the drill's -1 share lands in the seed's 14 +- 3 %"
   CHECK(window == Approx(detect + 30).margin(3));          // mean remaining TTL = 60 / 2
   CHECK(mean == Approx(100 * 0.5 * window / 300).margin(0.3));
 }
+
+TEST_CASE("drsim compare runs every fault of the plan under every architecture", "[cli][mesh]") {
+  const std::string model = source_path("models/asm-mesh-locality-failover.json");
+  const auto r = drsim_cli("compare " + model + " --replications 2 --threads 2 --json --quiet");
+  REQUIRE(r.exit_code == 0);
+  const auto rows = nlohmann::json::parse(r.out);
+  REQUIRE(rows.size() == 7 * 3);  // models/compare/mesh-architectures.json: 7 faults x A, B, C
+  CHECK(rows[0]["fault"] == "region 2 outage");
+  CHECK(rows[0]["architecture"] == "A");
+  for (const auto& row : rows) CHECK(row["lo"].get<double>() <= row["failed_pct"].get<double>());
+  SECTION("a bad plan exits 2 naming the plan file and the JSON path") {
+    const std::string plan = "/tmp/drsim-bad-plan-" + std::to_string(::getpid()) + ".json";
+    std::ofstream(plan) << R"({"architectures": [{"title": "no name"}], "faults": []})";
+    const auto bad_plan = drsim_cli("compare " + model + " --plan " + plan);
+    std::filesystem::remove(plan);
+    CHECK(bad_plan.exit_code == 2);
+    CHECK_THAT(bad_plan.err, Catch::Contains(plan) && Catch::Contains("architectures[0].name"));
+  }
+}
