@@ -9,7 +9,7 @@ namespace drsim::detail {
 namespace {
 
 bool needs_mesh(FaultKind k) {
-  return k == FaultKind::app_down || k == FaultKind::app_gray || k == FaultKind::control_plane_down ||
+  return k == FaultKind::app_down || k == FaultKind::app_deleted || k == FaultKind::app_gray || k == FaultKind::control_plane_down ||
          k == FaultKind::east_west_gateway_down;
 }
 
@@ -17,8 +17,12 @@ std::size_t find_name(const ReadContext& ctx, const std::vector<std::string>& na
                       const std::string& path, const std::string& what) {
   for (std::size_t i = 0; i < names.size(); ++i)
     if (names[i] == name) return i;
-  ctx.fail(path, "the name of " + what + " (" + join_list(names) + ")", "\"" + printable(name) + "\"",
-           "did you mean \"" + nearest(name, names) + "\"?");
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string&&.
+  std::string found = "\"";
+  found.append(printable(name)).append("\"");
+  std::string hint = "did you mean \"";
+  hint.append(nearest(name, names)).append("\"?");
+  ctx.fail(path, "the name of " + what + " (" + join_list(names) + ")", found, hint);
 }
 
 }  // namespace

@@ -173,7 +173,7 @@ TEST_CASE("drsim compare runs every fault of the plan under every architecture",
   const auto r = drsim_cli("compare " + model + " --replications 2 --threads 2 --json --quiet");
   REQUIRE(r.exit_code == 0);
   const auto rows = nlohmann::json::parse(r.out);
-  REQUIRE(rows.size() == 7 * 3);  // models/compare/mesh-architectures.json: 7 faults x A, B, C
+  REQUIRE(rows.size() == 8 * 3);  // models/compare/mesh-architectures.json: 8 faults x A, B, C
   CHECK(rows[0]["fault"] == "region 2 outage");
   CHECK(rows[0]["architecture"] == "A");
   for (const auto& row : rows) CHECK(row["lo"].get<double>() <= row["failed_pct"].get<double>());

@@ -477,3 +477,21 @@ TEST_CASE("A bad mesh section is a ModelError naming the JSON path, what was exp
     }
   }
 }
+
+TEST_CASE("A deleted app Deployment leaves EDS as termination starts: its pods drain while istiod pushes", "[mesh]") {
+  // The endpoints go at once (terminating endpoints are not ready, Istio drops them); istiod pushes 0.6 s later,
+  // well within the sidecar's 5 s drain: no request meets a dead pod.
+  const std::string deleted = R"([{"kind": "app_deleted", "target": "cluster-2", "at": "150s"}])";
+  const MeshRun r = run_mesh_model({{"faults", deleted}});
+  CHECK(r.failed == 0);
+  CHECK(r.ejections == 0);
+  CHECK(r.ok_2 == r.sent_2);
+  SECTION("with the control plane down the dead pods stay listed: failures from the drain's end until ejected") {
+    const std::string both = R"([{"kind": "control_plane_down", "target": "cluster-1", "at": "50s"},
+                                 {"kind": "app_deleted", "target": "cluster-2", "at": "150s"}])";
+    const MeshRun stale = run_mesh_model({{"faults", both}});
+    CHECK(stale.ejections >= 1);
+    CHECK(stale.failed >= 1);
+    CHECK(stale.failed < 10);
+  }
+}

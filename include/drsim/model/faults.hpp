@@ -38,13 +38,14 @@ enum class FaultKind : std::uint8_t {
   gtm_outage,          // resolvers cannot reach the GTM (serve-stale or SERVFAIL)
   // The mesh's own faults (need a mesh section): see MeshTraffic.
   app_down,                // the app's pods in a cluster down, its gateways up
+  app_deleted,             // the app's Deployment deleted: endpoints leave at once, pods drain, then go
   app_gray,                // the app in a cluster answers a share of calls 503, all of them slower
   control_plane_down,      // the cluster's istiod down: the proxies it serves keep their last config
   east_west_gateway_down,  // the cluster's east-west gateway gone: calls from other networks are refused
 };
-constexpr std::array<std::string_view, 10> enum_names(FaultKind) {
+constexpr std::array<std::string_view, 11> enum_names(FaultKind) {
   return {"gateway_deleted", "gateway_blackholed", "region_outage", "gray_failure", "partition", "gtm_outage",
-          "app_down", "app_gray", "control_plane_down", "east_west_gateway_down"};
+          "app_down", "app_deleted", "app_gray", "control_plane_down", "east_west_gateway_down"};
 }
 
 /// A fixed time, or one drawn uniformly per replication.
@@ -78,7 +79,9 @@ inline const FieldTable& fields_of<FaultSpec>() {
         .means("gateway_deleted: no endpoints behind the balancer; gateway_blackholed: packets dropped; "
                "region_outage: every balancer of the region gone; gray_failure: a share of requests fail with 503 "
                "and all slow down; partition: links taken down; gtm_outage: resolvers cannot reach the GTM; with a "
-               "mesh section: app_down: the app's pods in the cluster down (gateways up, TCP probes pass); app_gray: "
+               "mesh section: app_down: the app's pods in the cluster down (gateways up, TCP probes pass); app_deleted: "
+               "the app's Deployment deleted (endpoints leave EDS as termination starts, the pods serve through the "
+               "sidecar's drain); app_gray: "
                "the app answers error_share of calls 503 and all extra_latency later; control_plane_down: the "
                "cluster's istiod (primary_remote: the primary's) down; east_west_gateway_down: the cluster's "
                "east-west gateway gone")
@@ -88,8 +91,8 @@ inline const FieldTable& fields_of<FaultSpec>() {
     t.add("duration", &P::duration).positive().in_unit("s").means("recovers after this long")
         .default_is("never recovers").source_is("drsim convention");
     t.custom("target", FieldKind::reference, "a cluster or region name (region_outage: a region name)").must()
-        .only({"gateway_deleted", "gateway_blackholed", "gray_failure", "region_outage", "app_down", "app_gray",
-               "control_plane_down", "east_west_gateway_down"})
+        .only({"gateway_deleted", "gateway_blackholed", "gray_failure", "region_outage", "app_down", "app_deleted",
+               "app_gray", "control_plane_down", "east_west_gateway_down"})
         .means("what breaks; a region name means its cluster");
     t.add("error_share", &P::error_share).as_share().only({"gray_failure", "app_gray"}).means("share of served requests that fail")
         .source_is("drsim convention");
@@ -159,11 +162,13 @@ class FaultInjector {
     MeshTraffic& m = *t_.mesh;
     switch (f.kind) {
       case FaultKind::app_down: m.set_app_down(c, begin); break;
+      case FaultKind::app_deleted: m.set_app_deleted(c, begin); break;
       case FaultKind::app_gray: m.set_app_gray(c, begin ? f.error_share : 0.0, begin ? f.extra_latency : Duration::zero()); break;
       case FaultKind::control_plane_down: m.set_control_plane_down(m.istiod_of(c), begin); break;
       default: m.set_east_west_down(c, begin); break;
     }
-    if (f.kind == FaultKind::app_down || f.kind == FaultKind::app_gray) faulty_[c] += begin ? 1 : -1;
+    if (f.kind == FaultKind::app_down || f.kind == FaultKind::app_deleted || f.kind == FaultKind::app_gray)
+      faulty_[c] += begin ? 1 : -1;
   }
 
   void apply(std::size_t i, bool begin) {
@@ -208,6 +213,7 @@ class FaultInjector {
         break;
       case FaultKind::gtm_outage: t_.authority->set_reachable(!begin); break;
       case FaultKind::app_down:
+      case FaultKind::app_deleted:
       case FaultKind::app_gray:
       case FaultKind::control_plane_down:
       case FaultKind::east_west_gateway_down:

@@ -61,6 +61,12 @@ inline constexpr const char* kSourceIstioDebounce = "istio/istio:pilot/pkg/featu
 inline constexpr const char* kSourceIstioDeploymentModels =
     "istio.io:docs/ops/deployment/deployment-models/index.md; istio/istio:pilot/pkg/xds/endpoints/ep_filters.go "
     "(EndpointsByNetworkFilter)";
+inline constexpr const char* kSourceK8sPodTermination =
+    "kubernetes/website:content/en/docs/concepts/workloads/pods/pod-termination.md (default grace period 30 s; "
+    "terminating endpoints are not ready)";
+inline constexpr const char* kSourceIstioDrainDuration =
+    "istio/api:mesh/v1alpha1/proxy.proto (terminationDrainDuration: \"If not set, a default of 5s will be applied\"); "
+    "istio/istio:pkg/config/mesh/mesh.go";
 inline constexpr const char* kSourceIstioLocalityFailoverApi =
     "istio/api:networking/v1alpha3/destination_rule.proto (LocalityLoadBalancerSetting); istio/istio:pkg/config/mesh/"
     "mesh.go (DefaultMeshConfig: LocalityLbSetting{Enabled: true})";
@@ -169,6 +175,8 @@ struct MeshSpec {
   std::string primary;  ///< primary_remote: the cluster (or region) running istiod
   MeshNetworks networks = MeshNetworks::multi_network;
   PodGone pod_gone = PodGone::refused;
+  Duration termination_grace_period = Duration::seconds(30);
+  Duration termination_drain_duration = Duration::seconds(5);
   EdsPropagationSpec eds;
   // Filled by the reader from the names above.
   std::size_t primary_cluster = 0;
@@ -212,6 +220,14 @@ inline const FieldTable& fields_of<MeshSpec>() {
         .means("what a call to a pod that is down gets: refused at once, or nothing until the connect timeout "
                "(depends on the CNI: undocumented, a parameter); both count as a connect failure (503 UF)")
         .source_is("assumption");
+    t.add("termination_grace_period", &P::termination_grace_period).in_unit("s")
+        .means("app_deleted: the pods' terminationGracePeriodSeconds; they serve at most this long after deletion "
+               "starts")
+        .source_is(kSourceK8sPodTermination);
+    t.add("termination_drain_duration", &P::termination_drain_duration).in_unit("s")
+        .means("app_deleted: the sidecar drains for this long after SIGTERM, then its Envoy is killed: calls "
+               "reaching the pod after min(this, grace period) get pod_gone (inference: the drain keeps serving)")
+        .source_is(kSourceIstioDrainDuration);
     t.object("eds", &P::eds);
   });
   return table;
@@ -396,8 +412,26 @@ class MeshTraffic {
   /// knows at once, each istiod that can read it pushes the change.
   void set_app_down(std::size_t cluster, bool down) {
     state_[cluster].app_down = down;
+    state_[cluster].unlisted = down;
     log(down ? "app_down" : "app_up", clusters_[cluster].name);
     changed(cluster);
+  }
+  /// The app's Deployment in a cluster is deleted (or created again): its
+  /// endpoints leave the API server at once (terminating, not ready), the
+  /// pods serve until the sidecar's drain or the grace period ends.
+  void set_app_deleted(std::size_t cluster, bool deleted) {
+    state_[cluster].unlisted = deleted;
+    log(deleted ? "app_deleted" : "app_created", clusters_[cluster].name);
+    changed(cluster);
+    if (!deleted) {
+      state_[cluster].app_down = false;
+      return;
+    }
+    const Duration serving = std::min(spec_.termination_grace_period, spec_.termination_drain_duration);
+    const auto c = static_cast<std::uint16_t>(cluster);
+    sim_.after(serving, [this, c] {
+      if (state_[c].unlisted) state_[c].app_down = true;
+    }, tag(EventKind::eds_apply, c));
   }
   void set_app_gray(std::size_t cluster, double share, Duration extra) {
     state_[cluster].error_share = share;
@@ -423,6 +457,7 @@ class MeshTraffic {
  private:
   struct ClusterState {
     bool app_down = false, east_west_down = false, api_down = false;
+    bool unlisted = false;  // the API server lists no ready endpoint of the app
     double error_share = 0;
     Duration extra_latency;
   };
@@ -449,14 +484,14 @@ class MeshTraffic {
     if (state_[cluster].api_down) return;
     for (std::size_t i = 0; i < istiods_.size(); ++i) {
       if (!runs_istiod(i) || istiods_[i].down) continue;
-      known_[i][cluster] = state_[cluster].app_down ? 0 : 1;
+      known_[i][cluster] = state_[cluster].unlisted ? 0 : 1;
       schedule_push(i);
     }
   }
   void resync(std::size_t i) {
     if (!runs_istiod(i)) return;
     for (std::size_t d = 0; d < state_.size(); ++d)
-      if (!state_[d].api_down) known_[i][d] = state_[d].app_down ? 0 : 1;
+      if (!state_[d].api_down) known_[i][d] = state_[d].unlisted ? 0 : 1;
     schedule_push(i);
   }
 
