@@ -45,6 +45,7 @@ struct Summary {
   std::uint64_t attempts = 0;
   std::map<int, std::uint64_t> by_code;
   std::map<std::string, std::uint64_t> by_cause;
+  std::optional<std::uint64_t> ejections, retries;  // with a mesh section
   Headline headline;
   double duration_s = 0;    // first request to the last completion
   double actual_qps = 0;

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import models
 from ._native import native as _native
 from .errors import ManifestError, ManifestWarning, ModelError
-from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, Result
+from .result import CAUSES, FAILURE_CAUSES, FORTIO_CODES, MESH_CAUSES, Result
 from .scenario import Scenario, override_text
 from .calibrate import Calibration, calibrate
 from .sweep import sensitivity, solve, sweep
@@ -58,6 +58,7 @@ __all__ = [
     "CAUSES",
     "FAILURE_CAUSES",
     "FORTIO_CODES",
+    "MESH_CAUSES",
     "CLIENT_PRESETS",
     "override_text",
     "sweep",

@@ -23,7 +23,10 @@ that describe one region's ingress gateway into overrides by dotted path, for
   ``gateway.replicas``;
 - ASM's ``IstioGateway`` (the gateway as ASM declares it) -> ``gateway.replicas``
   (``spec.replicaCount``), ``gateway.cpu_request`` (``spec.resources.requests.cpu``)
-  and ``gateway.hpa.target_cpu_utilization`` (``spec.cpu.targetAverageUtilization``).
+  and ``gateway.hpa.target_cpu_utilization`` (``spec.cpu.targetAverageUtilization``);
+- Istio DestinationRules (``outlierDetection``, ``localityLbSetting``,
+  ``connectionPool.tcp.connectTimeout``) and VirtualService ``retries`` ->
+  ``mesh.*`` and ``gateway.app.connect_timeout`` (see :mod:`drsim.k8s_mesh`).
 
 Nothing is dropped without a word: a kind drsim does not read gets a
 :class:`drsim.ManifestWarning` (with a did-you-mean when it is close to one it
@@ -31,7 +34,7 @@ reads, ``HorizontalPodAutoscalar``), unless it is one that never carries
 anything modelled (Service, Secret, RBAC, ...); a field that is not part of a
 read object's API (``minReplica`` in an HPA) gets one too.
 
-Every path starts with ``regions.<region>.gateway.``. The Envoy version, which
+Every path but the ``mesh.*`` ones starts with ``regions.<region>.gateway.``. The Envoy version, which
 decides ``rate_limit.refill`` (``timer`` before 1.31, ``continuous`` from
 1.31), is not in any manifest: set it yourself. Settings the model does
 not represent raise a :class:`drsim.ManifestWarning` and are left out; a
@@ -56,6 +59,7 @@ from typing import Any, Optional, Union
 import yaml
 
 from .errors import ManifestError, ManifestWarning
+from .k8s_mesh import MeshPolicy
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -69,7 +73,8 @@ _DENOMINATORS = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}
 _GATEWAY_LABELS = (("istio", "ingressgateway"), ("app", "istio-ingressgateway"))
 
 #: The kinds read (EnvoyFilter and ConfigMap for the Envoy filters inside them).
-_READ_KINDS = ("HorizontalPodAutoscaler", "ASMLocalRateLimiter", "Deployment", "IstioGateway", "EnvoyFilter", "ConfigMap")
+_READ_KINDS = ("HorizontalPodAutoscaler", "ASMLocalRateLimiter", "Deployment", "IstioGateway", "DestinationRule",
+               "VirtualService", "EnvoyFilter", "ConfigMap")
 #: Kinds that sit beside a gateway but carry nothing the model represents: left out silently.
 _NOTHING_MODELLED_KINDS = frozenset({
     "Service", "ServiceAccount", "Secret", "Namespace", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
@@ -205,8 +210,11 @@ def _overrides(documents: list[_Document], region: str, deployment: Optional[str
     if not region or not isinstance(region, str):
         raise ValueError("overrides_from_manifests: region must be a region name, e.g. 'region-2'")
     collected = _Collected()
+    mesh = MeshPolicy(_duration, _int, _mapping)
     for doc in documents:
         kind = doc.kind
+        if mesh.read(doc):
+            continue
         if kind == "HorizontalPodAutoscaler":
             _read_hpa(doc, collected)
         elif kind == "ASMLocalRateLimiter":
@@ -230,7 +238,8 @@ def _overrides(documents: list[_Document], region: str, deployment: Optional[str
         _read_deployment(gateway, collected)
 
     prefix = f"regions.{region}.gateway."
-    return {prefix + key: value for key, value in collected.overrides.items()}
+    out = {prefix + key: value for key, value in {**collected.overrides, **mesh.gateway}.items()}
+    return {**out, **mesh.mesh}
 
 
 def _warn_unread_kind(doc: _Document) -> None:

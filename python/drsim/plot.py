@@ -34,6 +34,8 @@ _MARKERS: tuple[tuple[str, str, Any, Any], ...] = (
     ("GTM: answer changed", "#6a3d9a", (0, (1, 1.5)), lambda comp, ev: ev == "answer_changed"),
     ("HPA scale event", "#2ca02c", "none", lambda comp, ev: ev in ("scale_up", "scale_down")),
     ("alert firing", "#e377c2", (0, (4, 1, 1, 1, 1, 1)), lambda comp, ev: ev == "alert_firing"),
+    ("mesh: host ejected", "#7f0000", (0, (1, 3)), lambda comp, ev: ev == "ejected"),
+    ("istiod: endpoints pushed", "#0e7c86", (0, (5, 1, 1, 1)), lambda comp, ev: ev == "eds_push"),
 )
 
 _DEFAULT_SIZE = (10, 4.5)
@@ -80,8 +82,9 @@ def timeline(result: Result, ax: Optional[Axes] = None, *, events: bool = True) 
     """Per-second ok (solid) and failed (dashed) requests per region, by start time.
 
     Vertical lines mark the fault (solid black), the GTM judging the address
-    unhealthy, the published answer changing, scale events and alerts found in
-    the run's event log. Requests that got no address at all count under "none".
+    unhealthy, the published answer changing, scale events, alerts, and with a
+    mesh section outlier ejections and istiod's endpoint pushes found in the
+    run's event log. Requests that got no address at all count under "none".
     """
     ax = _axes(ax)
     series = result.series

@@ -18,6 +18,8 @@ CAUSES: tuple[str, ...] = tuple(native.CAUSES)
 FORTIO_CODES: dict[str, int] = dict(zip(native.CAUSES, native.FORTIO_CODES))
 #: Failure causes (every cause but "ok").
 FAILURE_CAUSES: tuple[str, ...] = tuple(c for c in CAUSES if c != "ok")
+#: The app's 503s by kind: columns and ``by_cause`` keys only of models with a ``mesh`` section.
+MESH_CAUSES: tuple[str, ...] = ("no_healthy_upstream", "upstream_connect_failure", "upstream_overflow")
 
 
 class Result:
@@ -69,7 +71,8 @@ class Result:
         (fortio codes as strings: ``{"-1": n, "200": n}``), ``by_cause``,
         ``fault_at_s``, ``time_to_detect_s``, ``time_to_answer_change_s``,
         ``time_to_drain_s``, ``failure_window_s`` (``[start, end]`` or None),
-        ``ok_share_by_region``, ``latency_s`` and ``actual_qps``.
+        ``ok_share_by_region``, ``latency_s`` and ``actual_qps``; with a ``mesh``
+        section also ``ejections`` and ``retries``.
 
         Built by the C++ from the run (no JSON in between) and unrounded: the
         document's figures are these rounded to 6 decimals.
@@ -83,7 +86,8 @@ class Result:
         Columns: ``second`` (requests started in [second, second + 1)),
         ``region`` (``"none"`` for requests that got no address, present only in
         seconds where that happened), ``sent``, one column per cause in
-        :data:`CAUSES` (``ok``, ``connect_refused``, ...), ``to_faulty`` (first
+        :data:`CAUSES` (``ok``, ``connect_refused``, ...; those in :data:`MESH_CAUSES`
+        only with a ``mesh`` section), ``to_faulty`` (first
         attempt aimed at an address under an active fault), then whatever
         per-second figures the model provides (``latency_p50_s``,
         ``replicas_ready``, ``cpu_utilization_pct``, ...; NaN where a region has
@@ -198,4 +202,4 @@ class Result:
         )
 
 
-__all__ = ["Result", "CAUSES", "FAILURE_CAUSES", "FORTIO_CODES"]
+__all__ = ["Result", "CAUSES", "FAILURE_CAUSES", "FORTIO_CODES", "MESH_CAUSES"]

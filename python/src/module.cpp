@@ -75,6 +75,8 @@ py::dict summary(const drsim::Result& r) {
     if (cause != "ok") causes[py::str(cause)] = n;
   d["by_code"] = codes;
   d["by_cause"] = causes;
+  if (s.ejections) d["ejections"] = *s.ejections;
+  if (s.retries) d["retries"] = *s.retries;
   d["attempts"] = s.attempts;
   d["fault_at_s"] = number_or_none(h.fault_at_s);
   d["time_to_detect_s"] = number_or_none(h.time_to_detect_s);
@@ -195,7 +197,7 @@ py::dict series_columns(const drsim::Result& result) {
   for (const auto& [s, r] : rows) region.append(r < names.size() ? names[r] : std::string("none"));
   d["region"] = region;
   d["sent"] = whole([&](std::size_t s, std::size_t r) { return m.at(s, r).sent; });
-  for (std::size_t k = 0; k < drsim::kCauseCount; ++k)
+  for (std::size_t k = 0; k < m.cause_columns(); ++k)
     d[py::str(drsim::cause_name(static_cast<drsim::Cause>(k)))] =
         whole([&, k](std::size_t s, std::size_t r) { return m.at(s, r).by_cause[k]; });
   d["to_faulty"] = whole([&](std::size_t s, std::size_t r) { return m.at(s, r).to_faulty; });

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include <drsim/analysis/calibrate.hpp>
+#include <drsim/analysis/compare.hpp>
 #include <drsim/analysis/defaults.hpp>
 #include <drsim/analysis/sensitivity.hpp>
 #include <drsim/analysis/solver.hpp>
@@ -90,6 +91,13 @@ const std::string kCalibrateUsage = std::string(
     "         --max-runs N --max-requests N (allow more work than 1e6 runs or 5e9 requests)\n"
     "  e.g. drsim calibrate models/asm-gtm-drill.json --observed models/observed/seed-drill.txt \\\n"
     "         --grid gtm.ttl=30s,60s,120s --grid gtm.health_check.interval=15s,30s\n";
+const std::string kCompareUsage =
+    "usage: drsim compare MODEL [options]\n"
+    "         --plan FILE             architectures (overrides of MODEL) and faults to run each under\n"
+    "                                 (default: compare/mesh-architectures.json beside MODEL)\n"
+    "         --set PATH=VALUE        a fixed override for every run (repeatable)\n"
+    "         --seed N --replications R (default 10) --threads T --json --quiet\n"
+    "  e.g. drsim compare models/asm-mesh-locality-failover.json --replications 10\n";
 
 using BadArguments = UsageError;
 
@@ -175,6 +183,7 @@ int guarded(const std::string& usage, F&& body) {
 const std::string& sweep_usage() { return kSweepUsage; }
 const std::string& solve_usage() { return kSolveUsage; }
 const std::string& sensitivity_usage() { return kSensitivityUsage; }
+const std::string& compare_usage() { return kCompareUsage; }
 const std::string& calibrate_usage() { return kCalibrateUsage; }
 
 int calibrate_command(const std::vector<std::string>& args) {
@@ -406,6 +415,45 @@ int sensitivity_command(const std::vector<std::string>& args) {
     const SensitivityResult result = sensitivity(scenario, spec, c.options);
     bar.finish();
     std::cout << (c.json ? sensitivity_json(result) + "\n" : sensitivity_report(result));
+    return 0;
+  });
+}
+
+int compare_command(const std::vector<std::string>& args) {
+  return guarded(kCompareUsage, [&] {
+    Common c;
+    c.options.replications = 10;
+    std::string plan_path;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--help" || a == "-h") {
+        std::cout << kCompareUsage;
+        return 0;
+      }
+      if (a == "--plan") {
+        if (i + 1 >= args.size()) throw BadArguments("--plan needs a value");
+        plan_path = args[++i];
+      } else if (!common_option(args, i, c)) {
+        throw BadArguments("unknown option " + a);
+      }
+    }
+    const Scenario scenario = load_scenario(c, "compare");
+    if (plan_path.empty()) {
+      const auto slash = c.model.find_last_of('/');
+      plan_path = (slash == std::string::npos ? std::string() : c.model.substr(0, slash + 1)) +
+                  "compare/mesh-architectures.json";
+    }
+    const ComparePlan plan = load_compare_plan(plan_path);
+    ProgressBar bar(!c.quiet, "runs");
+    RunOptions options{c.options.seed, c.options.replications, c.options.threads, {}};
+    if (auto show = bar.callback())
+      options.progress = [show, reps = static_cast<std::size_t>(c.options.replications)](std::size_t done,
+                                                                                            std::size_t total) {
+        show(done * reps, total * reps, done, total);
+      };
+    const auto rows = compare(scenario, plan, options);
+    bar.finish();
+    std::cout << (c.json ? compare_json(rows) + "\n" : compare_report(plan, rows));
     return 0;
   });
 }

@@ -48,6 +48,7 @@ int calibrate_command(const std::vector<std::string>& args);
 int validate_command(const std::vector<std::string>& args);
 int init_command(const std::vector<std::string>& args);
 int report_command(const std::vector<std::string>& args);
+int compare_command(const std::vector<std::string>& args);
 
 /// The usage text of each analysis command (for `drsim help COMMAND`).
 const std::string& sweep_usage();
@@ -57,6 +58,7 @@ const std::string& calibrate_usage();
 const std::string& validate_usage();
 const std::string& init_usage();
 const std::string& report_usage();
+const std::string& compare_usage();
 
 /// "[#######.......] 12/27 points  170 runs/s  eta 3s" on stderr, redrawn at
 /// most ten times a second, only when stderr is a terminal.

@@ -85,6 +85,8 @@ const Command kCommands[] = {
      drsim::cli::init_command},
     {"report", "a self-contained HTML report of a model's run (plots by the Python package)",
      drsim::cli::report_usage, drsim::cli::report_command},
+    {"compare", "failed % per fault under each architecture of a plan (GTM, mesh failover, both)",
+     drsim::cli::compare_usage, drsim::cli::compare_command},
     {"explain", "the model reference: every field with its default and public source", explain_usage,
      explain_command},
     {"demo", "a small demonstration of the engine", demo_usage, demo_command},

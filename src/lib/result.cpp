@@ -70,6 +70,8 @@ std::string Result::to_json(int indent) const {
   for (const auto& [cause, n] : s.by_cause)
     if (cause != "ok") causes[cause] = n;
   sum["by_cause"] = causes;
+  if (s.ejections) sum["ejections"] = *s.ejections;
+  if (s.retries) sum["retries"] = *s.retries;
   sum["attempts"] = s.attempts;
   sum["fault_at_s"] = optional_number(s.headline.fault_at_s);
   sum["time_to_detect_s"] = optional_number(s.headline.time_to_detect_s);
@@ -145,6 +147,7 @@ std::string Result::report() const {
   if (h.failure_window_start_s && h.failure_window_end_s)
     o << "failure window       " << fmt("%.2f", *h.failure_window_start_s) << " s .. " << fmt("%.2f", *h.failure_window_end_s)
       << " s (" << fmt("%.1f", *h.failure_window_end_s - *h.failure_window_start_s) << " s)\n";
+  if (s.ejections) o << "mesh                 " << *s.ejections << " ejections, " << *s.retries << " retries\n";
   if (s.pre_fault_failed) o << "before the fault     " << s.pre_fault_failed << " failed (not in the window above)\n";
   if (h.time_to_drain_s) o << "time to drain        " << fmt("%.1f", *h.time_to_drain_s) << " s (99 % of new requests on healthy gateways)\n";
   if (s.by_cause.count("http_429") && s.by_cause.at("http_429")) o << "throttled (429)      " << fmt("%.2f", h.throttled_pct) << " %\n";
@@ -169,7 +172,7 @@ std::string Result::report() const {
 std::string Result::series_csv() const {
   std::ostringstream o;
   o << "second,region,sent";
-  for (std::size_t c = 0; c < kCauseCount; ++c) o << "," << cause_name(static_cast<Cause>(c));
+  for (std::size_t c = 0; c < metrics_.cause_columns(); ++c) o << "," << cause_name(static_cast<Cause>(c));
   o << ",to_faulty,latency_p50_s,latency_p99_s,replicas_desired,replicas_ready,cpu_utilization_pct,busy_share,queue_length\n";
   const RunMetrics& m = metrics_;
   for (std::size_t s = 0; s < m.seconds(); ++s) {
@@ -177,7 +180,7 @@ std::string Result::series_csv() const {
       const SeriesCell& c = m.at(s, r);
       if (r == m.regions() && c.sent == 0) continue;  // the "no address" row only when used
       o << s << "," << (r < regions_.size() ? regions_[r] : std::string("none")) << "," << c.sent;
-      for (std::size_t k = 0; k < kCauseCount; ++k) o << "," << c.by_cause[k];
+      for (std::size_t k = 0; k < m.cause_columns(); ++k) o << "," << c.by_cause[k];
       o << "," << c.to_faulty;
       const auto* h = m.latency_at(s, r);
       if (h && h->count())

@@ -18,7 +18,11 @@ std::map<std::string, double> headline_figures(const RunMetrics& m) {
   f["refused_pct"] = 100.0 * static_cast<double>(m.count(Cause::connect_refused)) / completed;
   f["timeout_pct"] = 100.0 * static_cast<double>(m.count(Cause::connect_timeout) + m.count(Cause::read_timeout)) / completed;
   f["throttled_pct"] = h.throttled_pct;
-  f["code_503_pct"] = 100.0 * static_cast<double>(m.count(Cause::http_503)) / completed;
+  f["code_503_pct"] = 100.0 * static_cast<double>(m.count_503()) / completed;
+  if (m.mesh) {
+    f["ejections"] = static_cast<double>(m.mesh->ejections);
+    f["retries"] = static_cast<double>(m.mesh->retries);
+  }
   if (h.time_to_detect_s) f["time_to_detect_s"] = *h.time_to_detect_s;
   if (h.time_to_answer_change_s) f["time_to_answer_change_s"] = *h.time_to_answer_change_s;
   if (h.time_to_drain_s) f["time_to_drain_s"] = *h.time_to_drain_s;
@@ -92,7 +96,11 @@ Summary summarize(const RunMetrics& m) {
   s.in_flight = m.in_flight();
   s.pre_fault_failed = m.pre_fault_failed();
   s.attempts = m.attempts();
-  for (std::size_t c = 0; c < kCauseCount; ++c) {
+  if (m.mesh) {
+    s.ejections = m.mesh->ejections;
+    s.retries = m.mesh->retries;
+  }
+  for (std::size_t c = 0; c < m.cause_columns(); ++c) {
     const auto cause = static_cast<Cause>(c);
     const std::uint64_t n = m.count(cause);
     s.by_cause[std::string(cause_name(cause))] = n;

@@ -18,6 +18,7 @@
 #include "drsim/scenario/reference.hpp"
 #include "field_reader.hpp"
 #include "field_text.hpp"
+#include "scenario_mesh.hpp"
 
 namespace drsim {
 
@@ -75,6 +76,7 @@ class ModelReader {
     if (file_.population) expand_population(*file_.population, spec.resolvers, spec.populations);
     spec.faults = file_.faults;
     spec.alerts = file_.alerts;
+    check_mesh(ctx_, file_, spec);
     spec.horizon = file_.duration;
     spec.log_events = file_.log_events;
     name = file_.name;
@@ -502,6 +504,7 @@ class ModelReader {
     for (const auto& c : file_.clients) say(fields_of<PopulationSpec>(), &c);
     for (const auto& r : file_.regions) say(fields_of<RegionSpec>(), &r);
     for (const auto& r : file_.resolvers) say(fields_of<ResolverParams>(), &r);
+    if (file_.mesh) say(fields_of<MeshSpec>(), &*file_.mesh);
     if (file_.population) {
       say(fields_of<ResolverPopulationSpec>(), &*file_.population);
       for (const auto& g : file_.population->groups) say(fields_of<PopulationSpec>(), &g);

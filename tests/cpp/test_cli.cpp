@@ -212,7 +212,7 @@ TEST_CASE("Over replications the drill's -1 share lands in the seed's 14 +- 3 %"
 
 TEST_CASE("Every command answers --help, drsim help lists them all, a bare drsim prints usage to stderr", "[cli][conventions]") {
   const char* commands[] = {"run",    "sweep",   "solve", "sensitivity", "calibrate", "validate",
-                            "init",   "report",  "explain", "demo",     "version",   "help"};
+                            "init",   "report",  "compare", "explain", "demo", "version", "help"};
   const CliRun overview = drsim_cli("--help");
   REQUIRE(overview.exit_code == 0);
   CHECK(drsim_cli("help").out == overview.out);
@@ -271,4 +271,23 @@ TEST_CASE("Work past the limits is refused before it starts, saying how to allow
   CHECK(requests.err.find("--max-requests") != std::string::npos);
   const CliRun samples = drsim_cli("sweep " + model + " --range gtm.ttl=1s..600s --samples 100000000");
   CHECK(samples.exit_code == 2);
+}
+
+TEST_CASE("drsim compare runs every fault of the plan under every architecture", "[cli][mesh]") {
+  const std::string model = source_path("models/asm-mesh-locality-failover.json");
+  const auto r = drsim_cli("compare " + model + " --replications 2 --threads 2 --json --quiet");
+  REQUIRE(r.exit_code == 0);
+  const auto rows = nlohmann::json::parse(r.out);
+  REQUIRE(rows.size() == 8 * 3);  // models/compare/mesh-architectures.json: 8 faults x A, B, C
+  CHECK(rows[0]["fault"] == "region 2 outage");
+  CHECK(rows[0]["architecture"] == "A");
+  for (const auto& row : rows) CHECK(row["lo"].get<double>() <= row["failed_pct"].get<double>());
+  SECTION("a bad plan exits 2 naming the plan file and the JSON path") {
+    const std::string plan = "/tmp/drsim-bad-plan-" + std::to_string(::getpid()) + ".json";
+    std::ofstream(plan) << R"({"architectures": [{"title": "no name"}], "faults": []})";
+    const auto bad_plan = drsim_cli("compare " + model + " --plan " + plan);
+    std::filesystem::remove(plan);
+    CHECK(bad_plan.exit_code == 2);
+    CHECK_THAT(bad_plan.err, Catch::Contains(plan) && Catch::Contains("architectures[0].name"));
+  }
 }

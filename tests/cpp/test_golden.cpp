@@ -68,7 +68,7 @@ void check_model(const std::string& name) {
 std::string fingerprints() {
   std::ostringstream os;
   for (const char* name : {"asm-gtm-drill", "asm-gtm-drill-cached-rr", "bookinfo-cross-cluster", "surviving-region-spike",
-                           "resolver-population"}) {
+                           "resolver-population", "asm-mesh-locality-failover"}) {
     const auto scenario = drsim::Scenario::load(source_path(std::string("models/") + name + ".json"));
     for (std::uint64_t k = 0; k < 3; ++k) {
       drsim::FailoverModel model(scenario.spec(), drsim::replication_seed(1, k));
@@ -89,6 +89,10 @@ TEST_CASE("The Bookinfo cross-cluster model's outputs are the golden ones", "[go
 }
 TEST_CASE("The surviving-region spike's outputs are the golden ones", "[golden][slow]") {
   check_model("surviving-region-spike");
+}
+
+TEST_CASE("The mesh locality failover model's outputs are the golden ones", "[golden]") {
+  check_model("asm-mesh-locality-failover");
 }
 
 TEST_CASE("The resolver population's outputs are the golden ones", "[golden][slow]") {

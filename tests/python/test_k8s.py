@@ -354,3 +354,63 @@ spec:
     }
     with pytest.warns(drsim.ManifestWarning, match=r"spec.replicaCout .*did you mean replicaCount\?"):
         overrides_from_yaml(text.replace("replicaCount", "replicaCout"), region="region-1")
+
+
+# -- the mesh: DestinationRule and VirtualService ------------------------------------------
+
+
+def test_a_destination_rule_and_its_retries_become_the_mesh_section() -> None:
+    out = overrides_from_manifests(MANIFESTS / "bookinfo-locality-failover.yaml", region="region-1")
+    assert out == {
+        GW + "app.connect_timeout": "2s",
+        "mesh.locality_lb": True,
+        "mesh.failover": '[{"from": "region-1", "to": "region-2"}]',
+        "mesh.outlier_detection.consecutive_5xx_errors": 1,
+        "mesh.outlier_detection.interval": "1s",
+        "mesh.outlier_detection.base_ejection_time": "10m",
+        "mesh.outlier_detection.max_ejection_percent": 100,
+        "mesh.retries.attempts": 3,
+        # Istio moves the status codes of retryOn into retriable_status_codes.
+        "mesh.retries.retry_on": "connect-failure,refused-stream,retriable-status-codes",
+        "mesh.retries.retriable_status_codes": "503",
+        "mesh.retries.retry_remote_localities": True,
+    }
+
+
+def test_the_mesh_overrides_apply_to_the_bookinfo_model_and_it_runs() -> None:
+    out = overrides_from_manifests(MANIFESTS / "bookinfo-locality-failover.yaml", region="region-1")
+    model = drsim.Scenario.load(Path(__file__).resolve().parents[2] / "models" / "bookinfo-cross-cluster.json")
+    # The model names its app by preset ("bookinfo"): an object form lets the connect timeout in.
+    result = model.with_overrides({GW + "app": {"preset": "bookinfo"}, **out}).run(seed=1)
+    assert "ejections" in result.summary
+    assert result.summary["failed_pct"] < 46  # the model without a mesh section fails 46.5 %
+
+
+def test_mesh_settings_drsim_does_not_model_are_left_out_with_a_warning() -> None:
+    rule = """
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  trafficPolicy:
+    connectionPool: {http: {http1MaxPendingRequests: 10}}
+    loadBalancer: {localityLbSetting: {failoverPriority: [topology.istio.io/network]}}
+    outlierDetection: {consecutive5xxErrors: 7}
+---
+kind: DestinationRule
+metadata: {name: ratings}
+spec:
+  host: ratings
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 3}
+"""
+    with pytest.warns(drsim.ManifestWarning) as caught:
+        out = overrides_from_yaml(rule, region="region-1")
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "http1MaxPendingRequests" in messages and "failoverPriority" in messages
+    assert "differs" in messages  # one policy for every service: the first is kept
+    assert out == {"mesh.outlier_detection.consecutive_5xx_errors": 7}
+
+    with pytest.raises(drsim.ManifestError) as info:
+        overrides_from_yaml("kind: DestinationRule\nspec: {trafficPolicy: {outlierDetection: {interval: soon}}}\n", "r")
+    assert info.value.path == "spec.trafficPolicy.outlierDetection.interval"

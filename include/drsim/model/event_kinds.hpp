@@ -42,6 +42,13 @@ enum class EventKind : std::uint16_t {
   mesh_return = 41,
   mesh_connect_failed = 42,
   mesh_timeout = 43,
+  mesh_retry = 44,
+  // OutlierDetector (outlier_detection.hpp); component: the upstream cluster.
+  outlier_tick = 60,
+  outlier_eject = 61,
+  // MeshTraffic (mesh_traffic.hpp); component: the istiod's cluster, or the proxies' cluster.
+  eds_push = 70,
+  eds_apply = 71,
 };
 
 /// Every kind, for the spec that no two share a number.
@@ -52,7 +59,8 @@ inline constexpr EventKind kAllEventKinds[] = {
     EventKind::gateway_pod_ready, EventKind::gateway_request_done, EventKind::gateway_client_timeout,
     EventKind::deployment_scrape, EventKind::deployment_sync, EventKind::deployment_sample,
     EventKind::deployment_pod_ready, EventKind::mesh_arrive, EventKind::mesh_return, EventKind::mesh_connect_failed,
-    EventKind::mesh_timeout};
+    EventKind::mesh_timeout, EventKind::outlier_tick, EventKind::outlier_eject,
+    EventKind::mesh_retry, EventKind::eds_push, EventKind::eds_apply};
 
 /// The tag an event of `kind` carries for `component`.
 constexpr EventTag tag(EventKind kind, std::uint16_t component = 0) {

@@ -26,6 +26,7 @@ class EventLog {
     events_.push_back({t, std::move(component), std::move(kind), std::move(detail)});
   }
   void set_enabled(bool on) { enabled_ = on; }
+  [[nodiscard]] bool enabled() const { return enabled_; }
   /// Orders the log by time, keeping the order of events at the same time.
   void sort_by_time() {
     std::stable_sort(events_.begin(), events_.end(), [](const LoggedEvent& a, const LoggedEvent& b) { return a.time < b.time; });

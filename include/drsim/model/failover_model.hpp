@@ -109,7 +109,7 @@ class FailoverModel {
       return;
     }
     const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(service_rng_));
-    reply(ri, sim_.now() + Duration::from_seconds(app), false);
+    reply(ri, sim_.now() + Duration::from_seconds(app), Cause::ok);
   }
 
   /// Completion from the app (MeshCompletion target): the entry service
@@ -120,7 +120,7 @@ class FailoverModel {
       finish_at(ri, r.read_deadline, Cause::read_timeout, r.address);
       return;
     }
-    reply(ri, sim_.now(), outcome != MeshOutcome::ok);
+    reply(ri, sim_.now(), client_cause(outcome, spec_.mesh.has_value()));
   }
 
  private:
@@ -155,7 +155,6 @@ class FailoverModel {
     FailoverModel* m_;
   };
 
-
   void build() {
     const auto& topo = spec_.topology;
     const std::size_t n = topo.clusters().size();
@@ -176,6 +175,7 @@ class FailoverModel {
       if (!mesh_) mesh_ = std::make_unique<ServiceMesh>(sim_, n, routes_, MeshCompletion::to(*this));
       mesh_->add_app(c, *spec_.gateways[c].app, spec_.gateways[c].cluster_local, topo.clusters()[c].name);
     }
+    if (mesh_ && spec_.mesh) mesh_->use_traffic(*spec_.mesh, &metrics_.log());
     gray_rng_ = sim_.stream("gateways/gray");
     service_rng_ = sim_.stream("gateways/service");
     probes_ = std::make_unique<GatewayProbes>(spec_.topology, lbs_, gray_rng_);
@@ -188,7 +188,8 @@ class FailoverModel {
     for (std::size_t i = 0; i < spec_.resolvers.size(); ++i)
       resolvers_.emplace_back(spec_.resolvers[i], *authority_, sim_.seed(), i, clock_phase);
     faults_ = std::make_unique<FaultInjector>(
-        sim_, spec_.faults, FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log()});
+        sim_, spec_.faults,
+        FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log(), mesh_ ? mesh_->traffic() : nullptr});
     clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this);
     metrics_.drain.configure(clients_->size(), static_cast<std::size_t>(horizon_.ns() / 1'000'000'000) + 1);
   }
@@ -200,6 +201,7 @@ class FailoverModel {
     for (auto& lb : lbs_) lb.start(lb_rng);
     for (auto& d : deployments_)
       if (d) d->start();
+    if (mesh_) mesh_->start();
     RandomStream phases = sim_.stream("gtm/phases");
     gtm_->start(phases);
     RandomStream fault_rng = sim_.stream("faults");
@@ -219,6 +221,7 @@ class FailoverModel {
                               cap.hpa ? std::optional<double>(cap.hpa->spec.target_cpu_utilization) : std::nullopt,
                               (cap.hpa ? *cap.hpa : HpaSettings{}).controller.tolerance);
     }
+    if (MeshTraffic* t = mesh_ ? mesh_->traffic() : nullptr) metrics_.mesh = {{t->ejections(), t->stats().retries, t->stats().pushes}};
     evaluate_alerts(spec_.alerts, metrics_);
     metrics_.log().sort_by_time();
     // Headline timing refers to the earliest fault that hits a gateway address.
@@ -359,14 +362,14 @@ class FailoverModel {
     }
     r.back = rtt;
     const double service = std::max(0.0, spec_.gateways[address].service_time_s.sample(service_rng_));
-    const Cause cause = reply(ri, at + Duration::from_seconds(service), false);
+    const Cause cause = reply(ri, at + Duration::from_seconds(service), Cause::ok);
     if (p.keepalive && cause == Cause::ok) keep_connection(clients_->client(r.client), address);
   }
 
-  /// The server side answered at `answered` (failed: with a 503); the reply
+  /// The server side answered at `answered` (`answer`: ok, or a 503's cause); the reply
   /// reaches the client after any gray-failure delay and the way back, unless
   /// the client's read deadline comes first. The one place a response ends.
-  Cause reply(std::uint32_t ri, TimePoint answered, bool failed) {
+  Cause reply(std::uint32_t ri, TimePoint answered, Cause answer) {
     const Request& r = requests_[ri];
     const LoadBalancer& lb = lbs_[r.address];
     const TimePoint response = answered + lb.gray_extra_latency() + r.back;
@@ -374,8 +377,8 @@ class FailoverModel {
       finish_at(ri, r.read_deadline, Cause::read_timeout, r.address);
       return Cause::read_timeout;
     }
-    Cause cause = failed ? Cause::http_503 : Cause::ok;
-    if (!failed && lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share())) cause = Cause::http_503;
+    Cause cause = answer;
+    if (cause == Cause::ok && lb.gray_error_share() > 0 && gray_rng_.bernoulli(lb.gray_error_share())) cause = Cause::http_503;
     finish_at(ri, response, cause, r.address);
     return cause;
   }
@@ -448,10 +451,9 @@ class FailoverModel {
     if (cause != Cause::ok) {
       // A socket error closes the connection; an HTTP error does too unless
       // the client keeps connections across them (fortio does not).
-      const bool http_answer = cause == Cause::http_429 || cause == Cause::http_503 || cause == Cause::http_504;
+      const bool http_answer = fortio_code(cause) >= 400;
       if (c.conn_address == address && !(http_answer && p.keep_on_http_error)) close_connection(c);
-      const bool retryable = cause != Cause::http_429 && (cause != Cause::http_503 || p.retry_on_5xx) &&
-                             (cause != Cause::http_504 || p.retry_on_5xx);
+      const bool retryable = cause != Cause::http_429 && (fortio_code(cause) < 500 || p.retry_on_5xx);
       if (r.retries_left > 0 && retryable) {
         const int attempt_no = p.retries - r.retries_left;
         --r.retries_left;

@@ -24,6 +24,7 @@
 #include "drsim/model/event_log.hpp"
 #include "drsim/model/gateway_deployment.hpp"
 #include "drsim/model/load_balancer.hpp"
+#include "drsim/model/mesh_traffic.hpp"
 #include "drsim/model/topology.hpp"
 
 namespace drsim {
@@ -35,9 +36,16 @@ enum class FaultKind : std::uint8_t {
   gray_failure,        // a share of requests fail with 503 and all get slower
   partition,           // links taken down (e.g. probe sites cut off from a region)
   gtm_outage,          // resolvers cannot reach the GTM (serve-stale or SERVFAIL)
+  // The mesh's own faults (need a mesh section): see MeshTraffic.
+  app_down,                // the app's pods in a cluster down, its gateways up
+  app_deleted,             // the app's Deployment deleted: endpoints leave at once, pods drain, then go
+  app_gray,                // the app in a cluster answers a share of calls 503, all of them slower
+  control_plane_down,      // the cluster's istiod down: the proxies it serves keep their last config
+  east_west_gateway_down,  // the cluster's east-west gateway gone: calls from other networks are refused
 };
-constexpr std::array<std::string_view, 6> enum_names(FaultKind) {
-  return {"gateway_deleted", "gateway_blackholed", "region_outage", "gray_failure", "partition", "gtm_outage"};
+constexpr std::array<std::string_view, 11> enum_names(FaultKind) {
+  return {"gateway_deleted", "gateway_blackholed", "region_outage", "gray_failure", "partition", "gtm_outage",
+          "app_down", "app_deleted", "app_gray", "control_plane_down", "east_west_gateway_down"};
 }
 
 /// A fixed time, or one drawn uniformly per replication.
@@ -70,18 +78,25 @@ inline const FieldTable& fields_of<FaultSpec>() {
     t.add("kind", &P::kind)
         .means("gateway_deleted: no endpoints behind the balancer; gateway_blackholed: packets dropped; "
                "region_outage: every balancer of the region gone; gray_failure: a share of requests fail with 503 "
-               "and all slow down; partition: links taken down; gtm_outage: resolvers cannot reach the GTM")
+               "and all slow down; partition: links taken down; gtm_outage: resolvers cannot reach the GTM; with a "
+               "mesh section: app_down: the app's pods in the cluster down (gateways up, TCP probes pass); app_deleted: "
+               "the app's Deployment deleted (endpoints leave EDS as termination starts, the pods serve through the "
+               "sidecar's drain); app_gray: "
+               "the app answers error_share of calls 503 and all extra_latency later; control_plane_down: the "
+               "cluster's istiod (primary_remote: the primary's) down; east_west_gateway_down: the cluster's "
+               "east-west gateway gone")
         .source_is("drsim convention");
     t.custom("at", FieldKind::time, "\"150s\" or {\"uniform\": [\"100s\", \"200s\"]}").must()
         .means("when it starts; a uniform start is drawn per replication");
     t.add("duration", &P::duration).positive().in_unit("s").means("recovers after this long")
         .default_is("never recovers").source_is("drsim convention");
     t.custom("target", FieldKind::reference, "a cluster or region name (region_outage: a region name)").must()
-        .only({"gateway_deleted", "gateway_blackholed", "gray_failure", "region_outage"})
+        .only({"gateway_deleted", "gateway_blackholed", "gray_failure", "region_outage", "app_down", "app_deleted",
+               "app_gray", "control_plane_down", "east_west_gateway_down"})
         .means("what breaks; a region name means its cluster");
-    t.add("error_share", &P::error_share).as_share().only({"gray_failure"}).means("share of served requests that fail")
+    t.add("error_share", &P::error_share).as_share().only({"gray_failure", "app_gray"}).means("share of served requests that fail")
         .source_is("drsim convention");
-    t.add("extra_latency", &P::extra_latency).in_unit("s").only({"gray_failure"}).means("added to every response")
+    t.add("extra_latency", &P::extra_latency).in_unit("s").only({"gray_failure", "app_gray"}).means("added to every response")
         .source_is("drsim convention");
     t.custom("links", FieldKind::reference, "a non-empty array of [node, node] pairs, each joined by a link").must()
         .only({"partition"}).means("every link between each pair goes down");
@@ -96,6 +111,7 @@ struct FaultTargets {
   Topology* topology = nullptr;
   GtmAuthority* authority = nullptr;
   EventLog* log = nullptr;
+  MeshTraffic* mesh = nullptr;  // with a mesh section
 };
 
 class FaultInjector {
@@ -142,6 +158,19 @@ class FaultInjector {
  private:
   [[nodiscard]] const std::vector<FaultSpec>& faults() const { return *faults_; }
 
+  void mesh_fault(const FaultSpec& f, std::size_t c, bool begin) {
+    MeshTraffic& m = *t_.mesh;
+    switch (f.kind) {
+      case FaultKind::app_down: m.set_app_down(c, begin); break;
+      case FaultKind::app_deleted: m.set_app_deleted(c, begin); break;
+      case FaultKind::app_gray: m.set_app_gray(c, begin ? f.error_share : 0.0, begin ? f.extra_latency : Duration::zero()); break;
+      case FaultKind::control_plane_down: m.set_control_plane_down(m.istiod_of(c), begin); break;
+      default: m.set_east_west_down(c, begin); break;
+    }
+    if (f.kind == FaultKind::app_down || f.kind == FaultKind::app_deleted || f.kind == FaultKind::app_gray)
+      faulty_[c] += begin ? 1 : -1;
+  }
+
   void apply(std::size_t i, bool begin) {
     const FaultSpec& f = faults()[i];
     const Topology& topo = *t_.topology;
@@ -163,7 +192,10 @@ class FaultInjector {
         for (auto c : f.clusters) set_condition(c, GatewayCondition::blackholed);
         break;
       case FaultKind::region_outage:
-        for (auto c : topo.regions().at(f.region).clusters) set_condition(c, GatewayCondition::lb_down);
+        for (auto c : topo.regions().at(f.region).clusters) {
+          set_condition(c, GatewayCondition::lb_down);
+          if (t_.mesh) t_.mesh->set_region_down(c, begin);
+        }
         what += " (" + topo.regions()[f.region].name + ")";
         break;
       case FaultKind::gray_failure:
@@ -180,6 +212,17 @@ class FaultInjector {
         }
         break;
       case FaultKind::gtm_outage: t_.authority->set_reachable(!begin); break;
+      case FaultKind::app_down:
+      case FaultKind::app_deleted:
+      case FaultKind::app_gray:
+      case FaultKind::control_plane_down:
+      case FaultKind::east_west_gateway_down:
+        if (!t_.mesh) throw ParameterError(what + " needs a mesh section");
+        for (auto c : f.clusters) {
+          mesh_fault(f, c, begin);
+          what += " " + topo.clusters()[c].name;
+        }
+        break;
     }
     t_.log->add(sim_->now(), "fault", begin ? "fault_start" : "fault_end", what);
   }

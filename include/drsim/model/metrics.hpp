@@ -49,14 +49,16 @@ struct FigureDefinition {
   std::string_view definition;
   double upper = std::numeric_limits<double>::infinity();  // every figure is >= 0; a share of requests <= 100
 };
-inline constexpr std::array<FigureDefinition, 16> kFigureDefinitions = {{
+inline constexpr std::array<FigureDefinition, 18> kFigureDefinitions = {{
     {"requests", "requests started"},
     {"failed", "requests ended with a cause other than `ok`"},
     {"failed_pct", "100 x failed / requests ended; requests still in flight at the horizon are left out", 100},
     {"refused_pct", "100 x `connect_refused` / requests ended", 100},
     {"timeout_pct", "100 x (`connect_timeout` + `read_timeout`) / requests ended", 100},
     {"throttled_pct", "100 x `http_429` / requests ended, over requests started at or after `fault_at_s` (the whole run without a fault)", 100},
-    {"code_503_pct", "100 x `http_503` / requests ended", 100},
+    {"code_503_pct", "100 x requests answered 503 (`http_503` and, with a mesh section, its three kinds) / requests ended", 100},
+    {"ejections", "mesh section only: hosts ejected by outlier detection, over every proxy cluster's view of every service"},
+    {"retries", "mesh section only: retries the proxies made (the gateway's and the sidecars')"},
     {"fault_at_s", "start of the earliest fault that hits a gateway address"},
     {"time_to_detect_s",
      "from `fault_at_s` to the first time at or after it that the GTM judged one of the hit addresses unhealthy "
@@ -175,6 +177,15 @@ class RunMetrics {
   [[nodiscard]] std::uint64_t attempts() const { return attempts_; }
   [[nodiscard]] std::uint64_t count(Cause c) const { return by_cause_[static_cast<std::size_t>(c)]; }
   [[nodiscard]] std::uint64_t ok() const { return count(Cause::ok); }
+  /// Requests answered 503, whatever its kind.
+  [[nodiscard]] std::uint64_t count_503() const {
+    std::uint64_t n = 0;
+    for (std::size_t k = 0; k < kCauseCount; ++k)
+      if (fortio_code(static_cast<Cause>(k)) == 503) n += by_cause_[k];
+    return n;
+  }
+  /// The causes results name: the mesh's 503 kinds only for a model with a mesh section.
+  [[nodiscard]] std::size_t cause_columns() const { return mesh ? kCauseCount : kBasicCauseCount; }
   [[nodiscard]] std::uint64_t failed() const { return completed_ - ok(); }
   [[nodiscard]] const LatencyHistogram& latency() const { return latency_; }
   [[nodiscard]] std::size_t regions() const { return regions_; }
@@ -182,6 +193,11 @@ class RunMetrics {
   [[nodiscard]] const SeriesCell& at(std::size_t second, std::size_t region) const {
     return cells_[second * (regions_ + 1) + region];
   }
+  /// With a mesh section: the proxies' ejections and retries over the run.
+  struct MeshCounts {
+    std::uint64_t ejections = 0, retries = 0, pushes = 0;
+  };
+  std::optional<MeshCounts> mesh;
   /// Failures of requests started before the headline fault (fault_at).
   [[nodiscard]] std::uint64_t pre_fault_failed() const { return pre_fault_failed_; }
   [[nodiscard]] std::optional<TimePoint> first_failure() const { return first_failure_; }
@@ -282,7 +298,8 @@ class RunMetrics {
         bool stable = true;
         for (std::size_t r = 0; r <= regions_ && stable; ++r) {
           const SeriesCell& c = at(s, r);
-          if (c.by_cause[static_cast<std::size_t>(Cause::http_429)] || c.by_cause[static_cast<std::size_t>(Cause::http_503)]) stable = false;
+          for (std::size_t k = 0; k < kCauseCount && stable; ++k)
+            if (c.by_cause[k] && (fortio_code(static_cast<Cause>(k)) == 429 || fortio_code(static_cast<Cause>(k)) == 503)) stable = false;
         }
         for (const auto& c : capacity_) {
           // Under target as the controller sees it: the HPA asks for no

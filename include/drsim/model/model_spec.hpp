@@ -22,6 +22,7 @@
 #include "drsim/model/gtm.hpp"
 #include "drsim/model/load.hpp"
 #include "drsim/model/load_balancer.hpp"
+#include "drsim/model/mesh_traffic.hpp"
 #include "drsim/model/service_graph_spec.hpp"
 #include "drsim/model/sources.hpp"
 #include "drsim/model/topology.hpp"
@@ -137,6 +138,7 @@ struct ModelSpec {
   std::vector<PopulationSpec> populations;
   std::vector<FaultSpec> faults;
   std::vector<AlertSpec> alerts;
+  std::optional<MeshSpec> mesh;  // the mesh's own failover (needs an app)
   Duration horizon = Duration::zero();  // zero: the end of the load plus a minute
   bool log_events = true;
   bool detailed_series = true;  // per-second latency quantiles (replication 0 only, in runs)

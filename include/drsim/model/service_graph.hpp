@@ -27,6 +27,11 @@
 // productpage renders "reviews unavailable" with a 200; here the request
 // fails). The gateway's own call to the entry service follows the same rule.
 //
+// With a `mesh` section (MeshTraffic, mesh_traffic.hpp) the calling proxy
+// picks a host instead: locality priorities, outlier detection, the endpoints
+// istiod gave it, retries with back-off, and the app's faults (pods down,
+// 503s, slowness, the east-west gateway down); see try_call and settle.
+//
 // Clients give up at their deadline: the mesh then reports client_timeout at
 // once, and the calls carry on to the end (wasted work), as the gateway pods do.
 //
@@ -56,6 +61,8 @@
 #include "drsim/model/event_kinds.hpp"
 #include "drsim/core/time.hpp"
 #include "drsim/model/gateway.hpp"
+#include "drsim/model/mesh_traffic.hpp"
+#include "drsim/model/outcome.hpp"
 #include "drsim/model/service_graph_spec.hpp"
 
 namespace drsim {
@@ -151,7 +158,23 @@ enum class MeshOutcome : std::uint8_t {
   overflow,                  ///< a callee's pending queue was full: 503 UO
   upstream_reset,            ///< a callee's cluster went down holding the call: 503 UC
   client_timeout,            ///< the deadline passed first; the calls go on (wasted work)
+  no_healthy_upstream,       ///< a caller's proxy had no host to send to: 503 UH (mesh section only)
+  app_error,                 ///< a service answered 503 itself (an app fault; mesh section only)
 };
+
+/// What the client gets for a failed mesh outcome: a 503, named by its kind
+/// when the model has a mesh section (`detailed`), plain http_503 otherwise.
+inline Cause client_cause(MeshOutcome o, bool detailed) {
+  if (o == MeshOutcome::ok) return Cause::ok;
+  if (!detailed) return Cause::http_503;
+  switch (o) {
+    case MeshOutcome::upstream_connect_failure:
+    case MeshOutcome::upstream_reset: return Cause::upstream_connect_failure;
+    case MeshOutcome::overflow: return Cause::upstream_overflow;
+    case MeshOutcome::no_healthy_upstream: return Cause::no_healthy_upstream;
+    default: return Cause::http_503;
+  }
+}
 
 /// Where the mesh reports each request's outcome: a function pointer and its
 /// context, so a report is one indirect call and never allocates.
@@ -220,6 +243,7 @@ class ServiceMesh {
   static constexpr EventKind kReturnEvent = EventKind::mesh_return;
   static constexpr EventKind kConnectFailedEvent = EventKind::mesh_connect_failed;
   static constexpr EventKind kTimeoutEvent = EventKind::mesh_timeout;
+  static constexpr EventKind kRetryEvent = EventKind::mesh_retry;
 
   /// A call as it is made, for tracing (tests, debugging).
   struct CallObserver {
@@ -272,7 +296,8 @@ class ServiceMesh {
       for (std::uint32_t p = 0; p < ss.replicas; ++p) q->add_pod(Duration::zero());
       instances_[cluster * graph_->size() + s] = std::move(q);
     }
-    settings_[cluster] = {true, cluster_local, app.connect_timeout};
+    settings_[cluster] = {true, cluster_local, app.connect_timeout, {}};
+    for (const auto& ss : app.services) settings_[cluster].replicas.push_back(ss.replicas);
     hosts_.push_back(static_cast<std::uint16_t>(cluster));
     std::sort(hosts_.begin(), hosts_.end());
   }
@@ -292,6 +317,24 @@ class ServiceMesh {
     return *instances_[cluster * graph_->size() + service];
   }
   [[nodiscard]] const MeshStats& stats() const { return stats_; }
+
+  /// Turns on the mesh's own failover (after every add_app).
+  void use_traffic(const MeshSpec& spec, EventLog* log) {
+    std::vector<MeshClusterInfo> info(clusters_);
+    for (std::size_t c = 0; c < clusters_; ++c) {
+      info[c].name = c < spec.cluster_names.size() ? spec.cluster_names[c] : std::to_string(c);
+      if (!has_app(c)) continue;
+      info[c].has_app = true;
+      info[c].cluster_local = settings_[c].local;
+      info[c].replicas = settings_[c].replicas;
+    }
+    traffic_ = std::make_unique<MeshTraffic>(sim_, spec, std::move(info), log);
+  }
+  /// The mesh's own failover, or nullptr.
+  [[nodiscard]] MeshTraffic* traffic() { return traffic_.get(); }
+  void start() {
+    if (traffic_) traffic_->start();
+  }
   /// Requests handed in whose calls have not all ended (abandoned ones included).
   [[nodiscard]] std::size_t in_flight() const { return flights_.live(); }
   void set_call_observer(CallObserver observer) { observer_ = observer; }
@@ -322,13 +365,25 @@ class ServiceMesh {
 
   /// Completion from a service's queue (GatewayCompletion target): the
   /// service's own work is done; its calls follow.
-  void on_done(std::uint32_t flight, GatewayOutcome, Duration) { proceed(flight); }
+  void on_done(std::uint32_t flight, GatewayOutcome, Duration) {
+    if (traffic_) {
+      app_fault(flight);
+      return;
+    }
+    proceed(flight);
+  }
 
  private:
   struct Frame {
     std::uint16_t service = 0;
     std::uint16_t cluster = 0;
     std::uint16_t step = 0;  // calls made so far
+    // With MeshTraffic, the caller's tries of this call: the host of the
+    // last, how many, the hosts (bit h % 64) and priorities tried.
+    std::uint16_t host = 0;
+    std::uint8_t tries = 0;
+    std::uint8_t tried_priorities = 0;
+    std::uint64_t tried_hosts = 0;
   };
   struct Flight {
     std::array<Frame, kMaxDepth> stack;
@@ -343,6 +398,7 @@ class ServiceMesh {
     bool has_app = false;
     bool local = true;
     Duration connect_timeout;
+    std::vector<std::uint32_t> replicas;  // per service
   };
 
   [[nodiscard]] EventTag tag(EventKind kind) const { return drsim::tag(kind, component_); }
@@ -359,6 +415,11 @@ class ServiceMesh {
 
   /// The top frame (or the gateway, at depth 0) in cluster `from` calls `service`.
   void call(std::uint32_t f, std::size_t service, std::size_t from) {
+    if (traffic_) {
+      push(f, service, from);
+      try_call(f);
+      return;
+    }
     const std::size_t to = choose_cluster(from);
     ++stats_.calls;
     if (observer_.on_call) observer_.on_call(observer_.context, flights_[f].request, service, from, to);
@@ -434,6 +495,16 @@ class ServiceMesh {
 
   /// A response reaches the caller: it goes on, or fails in turn.
   void returned(std::uint32_t f) {
+    if (traffic_) {
+      const MeshOutcome o = flights_[f].outcome;
+      settle(f, o == MeshOutcome::ok               ? UpstreamResult::success
+                : o == MeshOutcome::upstream_reset ? UpstreamResult::connect_failed
+                                                   : UpstreamResult::gateway_error);
+      return;
+    }
+    go_on(f);
+  }
+  void go_on(std::uint32_t f) {
     const Flight& fl = flights_[f];
     if (fl.depth == 0) {
       complete(f);
@@ -452,6 +523,93 @@ class ServiceMesh {
       complete(f);  // the gateway could not reach the entry service
     } else {
       respond(f);
+    }
+  }
+
+  // ---- with MeshTraffic ----------------------------------------------------
+
+  /// The top frame's caller: the frame below it, or the gateway of the origin cluster.
+  static std::size_t caller_of_top(const Flight& fl) { return fl.depth >= 2 ? fl.stack[fl.depth - 2].cluster : fl.origin; }
+
+  /// The caller's proxy picks a host for the top frame's call and connects to it.
+  void try_call(std::uint32_t f) {
+    Flight& fl = flights_[f];
+    Frame& top = fl.stack[fl.depth - 1];
+    const std::size_t from = caller_of_top(fl);
+    MeshTraffic& t = *traffic_;
+    const std::uint16_t h = t.pick(from, top.service, rng_, top.tried_hosts, t.skip(top.tries, top.tried_priorities));
+    if (h == MeshTraffic::npos) {  // 503 UH, a local reply: neither counted nor retried
+      --fl.depth;
+      fail(fl, MeshOutcome::no_healthy_upstream);
+      go_on(f);
+      return;
+    }
+    top.host = h;
+    ++top.tries;
+    top.tried_hosts |= std::uint64_t{1} << (h % 64);
+    top.tried_priorities = static_cast<std::uint8_t>(top.tried_priorities | (1u << t.priority_of(from, top.service, h)));
+    const std::size_t to = t.cluster_of(from, top.service, h);
+    top.cluster = static_cast<std::uint16_t>(to);
+    ++stats_.calls;
+    if (observer_.on_call) observer_.on_call(observer_.context, fl.request, top.service, from, to);
+    if (to != from) ++stats_.cross_cluster_calls;
+    const std::optional<Duration> rtt = to == from ? std::optional<Duration>(Duration::zero()) : network_.rtt(from, to);
+    const TryEnd end = rtt ? t.reach(from, to, t.east_west(from, top.service, h)) : TryEnd::connect_failed;
+    if (end != TryEnd::connected) {
+      ++stats_.connect_failures;
+      const Duration after = end == TryEnd::refused_after_rtt ? *rtt : settings_[from].connect_timeout;
+      sim_.after(after, [this, f] { try_failed(f); }, tag(kConnectFailedEvent));
+      return;
+    }
+    if (to == from) {
+      arrive(f);
+    } else {
+      sim_.after(*rtt / 2, [this, f] { arrive(f); }, tag(kArriveEvent));
+    }
+  }
+
+  /// The try could not connect (refused, reset by the east-west gateway, timed out): 503 UF at the caller.
+  void try_failed(std::uint32_t f) {
+    Flight& fl = flights_[f];
+    --fl.depth;
+    fail(fl, MeshOutcome::upstream_connect_failure);
+    settle(f, UpstreamResult::connect_failed);
+  }
+
+  /// The caller's proxy has the result of a try (the callee's frame just
+  /// popped): outlier detection counts it; a failure is retried or goes up.
+  void settle(std::uint32_t f, UpstreamResult result) {
+    Flight& fl = flights_[f];
+    const Frame& done = fl.stack[fl.depth];
+    const std::size_t from = fl.depth == 0 ? fl.origin : fl.stack[fl.depth - 1].cluster;
+    traffic_->report(from, done.service, done.host, result);
+    if (result != UpstreamResult::success && !fl.abandoned && traffic_->retries(result, done.tries)) {
+      fl.outcome = MeshOutcome::ok;  // the flight is on this call alone: the failure was this try's
+      ++fl.depth;
+      sim_.after(traffic_->backoff(done.tries, rng_), [this, f] { try_call(f); }, tag(kRetryEvent));
+      return;
+    }
+    go_on(f);
+  }
+
+  /// A service finished its own work in a cluster whose app may be faulty:
+  /// a share of calls answer 503, all may answer later.
+  void app_fault(std::uint32_t f) {
+    const Frame& top = flights_[f].stack[flights_[f].depth - 1];
+    const double share = traffic_->error_share(top.cluster);
+    if (share > 0 && traffic_->fault_rng().bernoulli(share)) fail(flights_[f], MeshOutcome::app_error);
+    const Duration extra = traffic_->extra_latency(top.cluster);
+    if (extra > Duration::zero()) {
+      sim_.after(extra, [this, f] { after_work(f); }, tag(kReturnEvent));
+    } else {
+      after_work(f);
+    }
+  }
+  void after_work(std::uint32_t f) {
+    if (flights_[f].outcome != MeshOutcome::ok) {
+      respond(f);
+    } else {
+      proceed(f);
     }
   }
 
@@ -492,6 +650,7 @@ class ServiceMesh {
   IndexPool<Flight> flights_;
   MeshStats stats_;
   CallObserver observer_;
+  std::unique_ptr<MeshTraffic> traffic_;  // the mesh section's failover; null: cluster_local alone
 };
 
 }  // namespace drsim

@@ -86,6 +86,7 @@ struct ModelFile {
   std::vector<FaultSpec> faults;
   std::vector<AlertSpec> alerts;
   std::optional<ResolverPopulationSpec> population;
+  std::optional<MeshSpec> mesh;
 };
 
 template <>
@@ -110,6 +111,7 @@ inline const FieldTable& fields_of<ModelFile>() {
     t.objects("faults", &P::faults);
     t.objects("alerts", &P::alerts, true);
     t.object("population", &P::population);
+    t.object("mesh", &P::mesh);
   });
   return table;
 }

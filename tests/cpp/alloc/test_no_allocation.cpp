@@ -71,6 +71,31 @@ struct MeshSink {
   long responses = 0;
   void on_app_response(std::uint32_t, MeshOutcome) { ++responses; }
 };
+/// One request every 0.5 ms with a 1 s deadline, into clusters 0 .. clusters - 1 in turn.
+struct MeshSource {
+  Simulator* sim;
+  ServiceMesh* mesh;
+  std::uint32_t next = 0;
+  std::uint32_t clusters = 1;
+  void operator()() {
+    mesh->handle(next, next % clusters, Duration::seconds(1));
+    ++next;
+    sim->after(Duration::microseconds(500), *this);
+  }
+};
+static_assert(sizeof(MeshSource) <= 32);
+
+/// Bookinfo in two clusters 20 ms apart, retention off.
+struct BookinfoTwice {
+  Simulator sim{3};
+  UniformMeshNetwork net{Duration::milliseconds(20)};
+  MeshSink sink;
+  ServiceMesh mesh{sim, 2, net, MeshCompletion::to(sink)};
+  BookinfoTwice() {
+    mesh.add_app(0, ServiceGraphSpec::bookinfo(), false);
+    mesh.add_app(1, ServiceGraphSpec::bookinfo(), false);
+  }
+};
 }  // namespace
 
 TEST_CASE("The service mesh allocates nothing per request in steady state", "[app][alloc]") {
@@ -78,29 +103,48 @@ TEST_CASE("The service mesh allocates nothing per request in steady state", "[ap
   // deadline on every request, one request every 0.5 ms into cluster 0:
   // ~2,000 req/s, well under capacity, so queues stay short and every pool
   // reaches its working size within the warm-up.
-  Simulator sim{3};
-  UniformMeshNetwork net(Duration::milliseconds(20));
-  MeshSink sink;
-  ServiceMesh mesh(sim, 2, net, MeshCompletion::to(sink));
-  mesh.add_app(0, ServiceGraphSpec::bookinfo(), false);
-  mesh.add_app(1, ServiceGraphSpec::bookinfo(), false);
+  BookinfoTwice rig;
+  auto& [sim, net, sink, mesh] = rig;
   mesh.reserve(4096);
   sim.reserve(16384);
-  struct Source {
-    Simulator* sim;
-    ServiceMesh* mesh;
-    std::uint32_t next = 0;
-    void operator()() {
-      mesh->handle(next++, 0, Duration::seconds(1));
-      sim->after(Duration::microseconds(500), *this);
-    }
-  };
-  static_assert(sizeof(Source) <= 32);
-  sim.after(Duration::zero(), Source{&sim, &mesh});
+  sim.after(Duration::zero(), MeshSource{&sim, &mesh, 0, 1});
   sim.run_for(Duration::seconds(5));  // warm-up: 10,000 requests
   const long before = g_allocations.load();
   const long answered = sink.responses;
   sim.run_for(Duration::seconds(5));
   CHECK(sink.responses - answered >= 9'000);
+  CHECK(g_allocations.load() - before == 0);
+}
+
+TEST_CASE("The mesh's own failover allocates nothing per request either", "[mesh][alloc]") {
+  // As above, with outlier detection (every host may be ejected), locality
+  // priorities, Istio's retries plus 503, and cluster 1's app answering 30 %
+  // of its calls 503: retries, ejections and returns all run in the measured
+  // span. The warm-up is longer (40,000 requests): the pools' peak grows with
+  // the rare bursts of retries.
+  BookinfoTwice rig;
+  auto& [sim, net, sink, mesh] = rig;
+  MeshSpec spec;
+  spec.outlier_detection.emplace();
+  spec.outlier_detection->max_ejection_percent = 100;
+  spec.outlier_detection->interval = Duration::seconds(1);
+  spec.outlier_detection->base_ejection_time = Duration::seconds(2);
+  spec.retries.retriable_status_codes = "503";
+  spec.retries.retry_remote_localities = true;
+  mesh.use_traffic(spec, nullptr);
+  mesh.traffic()->set_app_gray(1, 0.3, Duration::zero());
+  mesh.reserve(4096);
+  sim.reserve(16384);
+  mesh.start();
+  sim.after(Duration::zero(), MeshSource{&sim, &mesh, 0, 2});
+  sim.run_for(Duration::seconds(20));
+  const long before = g_allocations.load();
+  const long answered = sink.responses;
+  const auto retries = mesh.traffic()->stats().retries;
+  const auto ejections = mesh.traffic()->ejections();
+  sim.run_for(Duration::seconds(5));
+  CHECK(sink.responses - answered >= 9'000);
+  CHECK(mesh.traffic()->stats().retries > retries);
+  CHECK(mesh.traffic()->ejections() > ejections);
   CHECK(g_allocations.load() - before == 0);
 }
