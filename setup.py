@@ -68,19 +68,19 @@ class CMakeBuild(build_ext):
 
 
 class BuildPyWithModels(build_py):
-    """Ships the model files (models/*.json, models/observed/*) in the package: drsim.models.path("asm-gtm-drill")."""
+    """Ships models/ (models, observed drills, compare plans) in the package: drsim.models.path("asm-gtm-drill")."""
 
     def run(self) -> None:
         super().run()
         target = Path(self.build_lib) / "drsim" / "model_files"
         target.mkdir(parents=True, exist_ok=True)
-        for model in sorted((ROOT / "models").glob("*.json")):
-            shutil.copy2(model, target / model.name)
-        # Observed drills (models/observed/), for drsim.calibrate's worked example.
-        (target / "observed").mkdir(exist_ok=True)
-        for observed in sorted((ROOT / "models" / "observed").glob("*")):
-            if observed.is_file():
-                shutil.copy2(observed, target / "observed" / observed.name)
+        # Every file under models/: the models, the observed drills (drsim.calibrate's worked
+        # example) and the compare plans (drsim compare finds compare/ beside its model).
+        for source in sorted((ROOT / "models").rglob("*")):
+            if source.is_file():
+                dest = target / source.relative_to(ROOT / "models")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, dest)
 
 
 # setuptools' own staging (build/lib.*, build/bdist.*, *.egg-info) goes under
