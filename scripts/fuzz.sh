@@ -30,7 +30,10 @@ dict="$FUZZ_BUILD/model.dict"
 } > "$dict"
 
 mkdir -p "$FUZZ_BUILD/corpus"
-seeds=(models tests/models/repro tests/models/bad tests/fuzz/corpus)
+seeds=()
+for dir in models tests/models/repro tests/models/bad tests/fuzz/corpus; do
+  [ -d "$dir" ] && seeds+=("$dir")
+done
 common=(-timeout=10 -rss_limit_mb=2048 -max_len=16384 -dict="$dict" -artifact_prefix="$FUZZ_BUILD/finding-")
 if [ "$mode" = smoke ]; then
   # Fixed seed and run count: the same inputs every time, a few seconds.
@@ -40,7 +43,7 @@ if [ "$mode" = smoke ]; then
   if ! "$FUZZ_BUILD/drsim_fuzz_loader" "${common[@]}" -seed=1 -runs="${FUZZ_RUNS:-20000}" -print_final_stats=1 \
       "$scratch" "${seeds[@]}" >"$log" 2>&1; then
     tail -n 40 "$log"
-    echo "fuzz smoke: a finding (above; the input is in $FUZZ_BUILD/finding-*)" >&2
+    echo "fuzz smoke failed (log above; a finding's input is in $FUZZ_BUILD/finding-*)" >&2
     exit 1
   fi
   echo "fuzz smoke: $(grep -E '^Done' "$log")"

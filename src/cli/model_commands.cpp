@@ -46,7 +46,9 @@ const std::string kInitUsage =
     "         --client P           a client profile (default fortio-first; drsim explain clients[].profile lists them)\n"
     "         --qps Q              fortio -qps (default 100)\n"
     "         --duration D         fortio -t (default 300s)\n"
-    "         --mesh M             locality-failover: not available yet (arrives with the mesh components)\n"
+    "         --mesh M             locality-failover: one Istio control plane in region-1 (primary-remote),\n"
+    "                              Bookinfo behind every gateway, outlier detection and locality failover\n"
+    "                              between clusters; the fault becomes the last region's app pods going down\n"
     "  e.g. drsim init --regions 3 --gtm route53 --client fortio-first > three-regions.json\n";
 
 const std::string kReportUsage =
@@ -125,6 +127,7 @@ int init_command(const std::vector<std::string>& args) {
   long long regions = 0;
   std::string gtm = "alibaba", client = "fortio-first", duration = "300s";
   double qps = 100;
+  bool mesh = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--regions") regions = parse_whole(a, value_of(args, i), 2, 16);
@@ -153,7 +156,8 @@ int init_command(const std::vector<std::string>& args) {
       }
     } else if (a == "--mesh") {
       const std::string m = value_of(args, i);
-      throw UsageError("--mesh " + m + " is not available yet: mesh locality failover arrives with the mesh components");
+      if (m != "locality-failover") throw UsageError("--mesh expects locality-failover, found \"" + m + "\"");
+      mesh = true;
     } else throw UsageError("unknown option " + a);
   }
   if (regions == 0) throw UsageError("drsim init needs --regions N (2 to 16)");
@@ -164,10 +168,12 @@ int init_command(const std::vector<std::string>& args) {
   const std::string last = "cluster-" + std::to_string(n);
 
   ordered_json m;
-  m["name"] = "init-" + std::to_string(n) + "-regions-" + gtm;
+  m["name"] = "init-" + std::to_string(n) + "-regions-" + gtm + (mesh ? "-mesh" : "");
   m["description"] = std::to_string(n) + " regions behind " + (aws ? "Route 53 failover records" : "Alibaba GTM") +
                      ", a " + client + " client at " + std::to_string(static_cast<long long>(qps)) +
-                     " qps, the gateway of " + last + " deleted mid-run (written by drsim init).";
+                     " qps, " + (mesh ? "Istio locality failover behind the gateways, the app pods of " + last + " down mid-run"
+                                          : "the gateway of " + last + " deleted mid-run") +
+                     " (written by drsim init).";
   std::vector<std::string> notes = {
       "Written by `drsim init --regions " + std::to_string(n) + " --gtm " + gtm + " --client " + client +
           "`: a starting point; every value below is a choice a real deployment should check.",
@@ -192,12 +198,39 @@ int init_command(const std::vector<std::string>& args) {
       "Fault: the gateway Deployment of " + last + " is deleted at a time drawn per replication uniformly in the "
           "middle third of the run.",
       "Probe and checker sites sit 10 to 40 ms from the regions (spread so that they differ)."};
+  if (mesh) {
+    // The gateway-deletion fault note does not apply: the mesh model's fault is the app going down.
+    notes.erase(std::find_if(notes.begin(), notes.end(), [](const std::string& x) { return x.rfind("Fault:", 0) == 0; }));
+    notes.push_back(
+        "Mesh (--mesh locality-failover): one istiod in cluster-1 configures every cluster (primary-remote), the "
+        "clusters on separate networks reach each other through east-west gateways; Bookinfo runs behind every "
+        "gateway with ASM's cluster-local traffic retention off (on, calls could not leave their cluster), the regions "
+        "30 ms apart (assumed), each proxy prefers its own cluster's endpoints and fails over to the others when outlier "
+        "detection ejects them (5 consecutive 5xx, 10 s interval, 30 s base ejection, max_ejection_percent 100 "
+        "so a small service can fail over), 2 retries (Istio 1.24+), istiod's 100 ms / 10 s debounce plus "
+        "500 ms push delay; as in models/asm-mesh-locality-failover.json.");
+    notes.push_back("Fault (mesh): the application pods of " + last +
+                    " go down at a time drawn uniformly in the middle third of the run, its gateway stays up (TCP "
+                    "probes pass, so GTM keeps the address): the mesh fails over, DNS does not.");
+  }
   m["notes"] = notes;
 
   ordered_json regs = ordered_json::array();
   for (std::size_t r = 1; r <= n; ++r)
     regs.push_back({{"name", "region-" + std::to_string(r)}, {"cluster", "cluster-" + std::to_string(r)},
                     {"gateway", gateway_json(r)}});
+  if (mesh)
+    for (std::size_t r = 1; r <= n; ++r) {
+      // East-west traffic needs a path between the regions: every pair 30 ms apart (assumed).
+      ordered_json links = ordered_json::object();
+      for (std::size_t o = r + 1; o <= n; ++o) links["region-" + std::to_string(o)] = "30ms";
+      if (!links.empty()) regs[r - 1]["links"] = links;
+    }
+  if (mesh)
+    for (auto& r : regs) {
+      r["gateway"]["app"] = "bookinfo";
+      r["gateway"]["cluster_local"] = false;  // ASM's cluster-local retention would keep calls in the cluster
+    }
   m["regions"] = regs;
 
   ordered_json sites = ordered_json::array();
@@ -242,8 +275,21 @@ int init_command(const std::vector<std::string>& args) {
                                        {"resolvers", "unbound"}, {"load", load}}});
   const double d = parse_duration(duration).seconds_f();
   auto secs = [](double s) { return std::to_string(static_cast<long long>(std::llround(s))) + "s"; };
-  m["faults"] = ordered_json::array(
-      {{{"kind", "gateway_deleted"}, {"target", last}, {"at", {{"uniform", {secs(d / 3), secs(2 * d / 3)}}}}}});
+  m["faults"] = ordered_json::array({{{"kind", mesh ? "app_down" : "gateway_deleted"},
+                                      {"target", last},
+                                      {"at", {{"uniform", {secs(d / 3), secs(2 * d / 3)}}}}}});
+  if (mesh) {
+    m["mesh"] = {{"control_plane", "primary_remote"},
+                 {"primary", "cluster-1"},
+                 {"networks", "multi_network"},
+                 {"pod_gone", "refused"},
+                 {"outlier_detection",
+                  {{"consecutive_5xx_errors", 5}, {"interval", "10s"}, {"base_ejection_time", "30s"},
+                   {"max_ejection_percent", 100}}},
+                 {"retries", {{"attempts", 2}}},
+                 {"istio", "1.24+"},
+                 {"eds", {{"debounce_after", "100ms"}, {"debounce_max", "10s"}, {"push_delay", "500ms"}}}};
+  }
   std::cout << m.dump(2) << "\n";
   return 0;
 }
