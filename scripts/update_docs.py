@@ -33,7 +33,7 @@ def run(command: str) -> str:
     done = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=600)
     out = done.stdout  # stderr merged in the order it was written
-    if done.returncode not in (0, 2, 99) and "echo" not in command:
+    if done.returncode not in (0, 2, 99):  # 2 and 99 are outputs the docs show (bad model, threshold)
         raise SystemExit(f"update_docs: `{command}` failed with exit {done.returncode}:\n{out}")
     return out if out.endswith("\n") or not out else out + "\n"
 

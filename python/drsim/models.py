@@ -31,18 +31,23 @@ def directory() -> Path:
 
 def names() -> list[str]:
     """The shipped models' names (file names without .json), sorted."""
-    return sorted(p.stem for p in directory().glob("*.json"))
+    return _names_in(directory())
+
+
+def _names_in(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.json"))
 
 
 def path(name: str) -> Path:
     """The file of the shipped model `name` ("asm-gtm-drill" or "asm-gtm-drill.json")."""
     stem = name[:-5] if name.endswith(".json") else name
-    known = names()
+    folder = directory()  # looked up once: the names and the file come from the same folder
+    known = _names_in(folder)
     if stem not in known:
         close = difflib.get_close_matches(stem, known, n=1)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         raise ValueError(f'no shipped model "{name}"{hint}; shipped: {", ".join(known)}')
-    return directory() / f"{stem}.json"
+    return folder / f"{stem}.json"
 
 
 def load(name: str) -> "Scenario":
