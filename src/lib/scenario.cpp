@@ -77,6 +77,7 @@ class ModelReader {
     spec.faults = file_.faults;
     spec.alerts = file_.alerts;
     check_mesh(ctx_, file_, spec);
+    settle_execution(spec, ctx_.warnings);
     spec.horizon = file_.duration;
     spec.log_events = file_.log_events;
     name = file_.name;

@@ -38,7 +38,32 @@ struct Client {
   std::int32_t pacer = -1;                   // index into the fortio pacers
 };
 
+/// Draws each client's resolver by the population's shares (a binary search
+/// over the running sums: a population section has thousands of resolvers).
+class ResolverPicker {
+ public:
+  explicit ResolverPicker(const PopulationSpec& ps) {
+    double total = 0;
+    for (const auto& r : ps.resolvers) {
+      total += r.second;
+      sums_.push_back(total);
+      index_.push_back(r.first);
+    }
+  }
+  std::size_t pick(RandomStream& rng) const {
+    if (index_.empty()) return 0;
+    const double x = rng.uniform01() * sums_.back();
+    const auto it = std::upper_bound(sums_.begin(), sums_.end(), x);
+    return it == sums_.end() ? index_.back() : index_[static_cast<std::size_t>(it - sums_.begin())];
+  }
+
+ private:
+  std::vector<double> sums_;
+  std::vector<std::size_t> index_;
+};
+
 /// `Sink` has `void send(std::uint32_t client)`: a client sends a request now.
+/// Populations run in aggregate (PopulationSpec::aggregate) have no clients here.
 template <class Sink>
 class ClientPopulations {
  public:
@@ -49,14 +74,19 @@ class ClientPopulations {
       Population pop;
       pop.rng = sim.stream("population/" + ps.name);
       pop.first_client = static_cast<std::uint32_t>(clients_.size());
+      if (ps.aggregate) {
+        populations_.push_back(std::move(pop));
+        continue;
+      }
       const std::size_t n = ps.load.kind == LoadKind::fortio ? static_cast<std::size_t>(std::max(1, ps.load.fortio.connections))
                                                              : std::max<std::size_t>(1, ps.load.clients);
       pop.clients = static_cast<std::uint32_t>(n);
       RandomStream assign = sim.stream("population/" + ps.name + "/resolvers");
+      const ResolverPicker picker(ps);
       for (std::size_t k = 0; k < n; ++k) {
         Client c;
         c.population = static_cast<std::uint32_t>(pi);
-        c.resolver = static_cast<std::uint32_t>(pick_resolver(ps, assign));
+        c.resolver = static_cast<std::uint32_t>(picker.pick(assign));
         if (ps.profile.cache == DnsCacheRule::refresh)
           c.dns.refresh_phase = Duration::from_seconds(assign.uniform(0, ps.profile.hold.seconds_f()));
         if (ps.load.kind == LoadKind::fortio) {
@@ -76,6 +106,7 @@ class ClientPopulations {
     for (std::size_t pi = 0; pi < specs().size(); ++pi) {
       const auto& ps = specs()[pi];
       Population& pop = populations_[pi];
+      if (ps.aggregate) continue;
       const TimePoint t0 = TimePoint::start() + ps.load.start;
       switch (ps.load.kind) {
         case LoadKind::fortio:
@@ -134,18 +165,6 @@ class ClientPopulations {
   };
 
   [[nodiscard]] const std::vector<PopulationSpec>& specs() const { return *specs_; }
-
-  static std::size_t pick_resolver(const PopulationSpec& ps, RandomStream& rng) {
-    if (ps.resolvers.empty()) return 0;
-    double total = 0;
-    for (const auto& r : ps.resolvers) total += r.second;
-    double x = rng.uniform01() * total;
-    for (const auto& r : ps.resolvers) {
-      x -= r.second;
-      if (x < 0) return r.first;
-    }
-    return ps.resolvers.back().first;
-  }
 
   void schedule_send(std::uint32_t client, TimePoint t) {
     sim_->at(t, [this, client] { sink_->send(client); },

@@ -8,7 +8,10 @@
 // went to a removed address. clients_old at t is the share of the clients
 // that have sent since the change whose latest send before t went there.
 // Everything is counted in arrays sized when the run is built, so counting
-// allocates nothing.
+// allocates nothing. Sends may come in any order across clients (aggregated
+// populations play a client's requests after the fact), but in time order
+// for one client: the client counts are kept as changes per second and
+// summed when the run ends.
 #pragma once
 
 #include <algorithm>
@@ -42,8 +45,8 @@ class DrainTracker {
     const std::size_t n = std::max<std::size_t>(1, seconds);
     sent_.assign(n, 0);
     old_.assign(n, 0);
-    seen_at_.assign(n, 0);
-    clients_old_at_.assign(n, 0);
+    seen_at_.assign(n + 1, 0);
+    clients_old_at_.assign(n + 1, 0);
   }
 
   /// The answer changed at `at`, no longer listing the addresses of `removed`.
@@ -76,7 +79,6 @@ class DrainTracker {
     if (!changed_at_ || now < *changed_at_ || sent_.empty()) return;
     const auto sec = std::min<std::size_t>(static_cast<std::size_t>((now - *changed_at_).ns() / 1'000'000'000),
                                            sent_.size() - 1);
-    snapshot_until(sec);
     const bool old = removed_.contains(address);
     ++sent_[sec];
     old_[sec] += old ? 1 : 0;
@@ -84,9 +86,10 @@ class DrainTracker {
     std::uint8_t& st = client_state_[client];
     const std::uint8_t now_state = old ? 2 : 1;
     if (st == now_state) return;
-    if (st == 0) ++seen_;
-    if (st == 2) --clients_old_;
-    if (now_state == 2) ++clients_old_;
+    // The counts at the start of every later second change.
+    if (st == 0) ++seen_at_[sec + 1];
+    if (st == 2) --clients_old_at_[sec + 1];
+    if (now_state == 2) ++clients_old_at_[sec + 1];
     st = now_state;
   }
 
@@ -94,7 +97,10 @@ class DrainTracker {
   void finish(TimePoint end) {
     if (!changed_at_ || end < *changed_at_) return;
     const auto last = static_cast<std::size_t>((end - *changed_at_).ns() / 1'000'000'000);
-    snapshot_until(std::min(last, sent_.size() - 1));
+    for (std::size_t s = 1; s < seen_at_.size(); ++s) {
+      seen_at_[s] += seen_at_[s - 1];
+      clients_old_at_[s] += clients_old_at_[s - 1];
+    }
     seconds_ = std::min(last, sent_.size());
   }
 
@@ -118,22 +124,15 @@ class DrainTracker {
   }
 
  private:
-  // Records the client counts as they stand at the start of every second up to `sec`.
-  void snapshot_until(std::size_t sec) {
-    while (snapped_ <= sec && snapped_ < seen_at_.size()) {
-      seen_at_[snapped_] = seen_;
-      clients_old_at_[snapped_] = clients_old_;
-      ++snapped_;
-    }
-  }
-
   std::optional<TimePoint> changed_at_;
   std::size_t history_seen_ = 0;  // answer changes looked at by watch()
   AddressList removed_;
   std::vector<std::uint8_t> client_state_;  // 0: not sent since the change, 1: to a kept address, 2: to a removed one
-  std::vector<std::uint32_t> sent_, old_, seen_at_, clients_old_at_;
-  std::uint32_t seen_ = 0, clients_old_ = 0;
-  std::size_t snapped_ = 0, seconds_ = 0;
+  std::vector<std::uint32_t> sent_, old_;
+  // Clients that have sent since the change / whose latest send went to a
+  // removed address, at the start of each second (changes until finish()).
+  std::vector<std::int64_t> seen_at_, clients_old_at_;
+  std::size_t seconds_ = 0;
 };
 
 }  // namespace drsim

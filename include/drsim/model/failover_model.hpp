@@ -32,6 +32,7 @@
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
+#include "drsim/model/aggregated_clients.hpp"
 #include "drsim/model/alerts.hpp"
 #include "drsim/model/client.hpp"
 #include "drsim/model/client_population.hpp"
@@ -191,7 +192,12 @@ class FailoverModel {
         sim_, spec_.faults,
         FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log(), mesh_ ? mesh_->traffic() : nullptr});
     clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this);
-    metrics_.drain.configure(clients_->size(), static_cast<std::size_t>(horizon_.ns() / 1'000'000'000) + 1);
+    aggregated_ = std::make_unique<AggregatedClients>(
+        AggregateWorld{&sim_, &spec_, &metrics_, &resolvers_, &lbs_, faults_.get(), gtm_.get(), TimePoint::start() + horizon_},
+        static_cast<std::uint32_t>(clients_->size()));
+    for (auto& lb : lbs_) lb.on_change([this] { aggregated_->mark(); });
+    faults_->on_change([this] { aggregated_->mark(); });
+    metrics_.drain.configure(clients_->size() + aggregated_->size(), static_cast<std::size_t>(horizon_.ns() / 1'000'000'000) + 1);
   }
 
   // The order components start in is the order of their first events at
@@ -210,6 +216,7 @@ class FailoverModel {
     // fails before it, and the drain curve counts from it.
     if (const auto fault = faults_->first_gateway_fault()) metrics_.fault_at = fault->at;
     clients_->start();
+    aggregated_->start();
   }
 
   void finish_metrics() {
@@ -486,6 +493,7 @@ class FailoverModel {
   std::vector<RecursiveResolver> resolvers_;
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<ClientPopulations<FailoverModel>> clients_;
+  std::unique_ptr<AggregatedClients> aggregated_;  // the populations run in aggregate
   IndexPool<Request> requests_;
   RandomStream service_rng_, gray_rng_;
 };

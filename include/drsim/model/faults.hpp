@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -131,6 +132,8 @@ class FaultInjector {
     }
   }
 
+  /// Called after each fault starts or ends.
+  void on_change(std::function<void()> f) { on_change_ = std::move(f); }
   /// Whether a fault is active on the address (a request aimed there counts as "to faulty").
   [[nodiscard]] bool faulty(std::uint16_t address) const { return faulty_[address] > 0; }
   /// Each fault's drawn start, in file order (after start()).
@@ -225,6 +228,7 @@ class FaultInjector {
         break;
     }
     t_.log->add(sim_->now(), "fault", begin ? "fault_start" : "fault_end", what);
+    if (on_change_) on_change_();
   }
 
   Simulator* sim_;
@@ -232,6 +236,7 @@ class FaultInjector {
   FaultTargets t_;
   std::vector<int> faulty_;
   std::vector<TimePoint> times_;
+  std::function<void()> on_change_;
 };
 
 }  // namespace drsim

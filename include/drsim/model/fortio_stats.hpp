@@ -188,6 +188,10 @@ inline double go_seconds(Duration d) {
 /// What a run's calls look like to fortio, call by call: the function-time
 /// and error histograms, the sleeps between a connection's calls, and each
 /// connection's sockets (connects), connect times and addresses.
+/// A client whose calls count in the histograms but that has no per-client
+/// record (fortio's sockets and sleeps): the clients of aggregated populations.
+inline constexpr std::uint32_t kUntrackedClient = UINT32_MAX;
+
 class FortioCalls {
  public:
   struct PerClient {
@@ -201,6 +205,7 @@ class FortioCalls {
     const double v = go_seconds(ended - started);
     durations_.record(v);
     if (failed) errors_.record(v);
+    if (client == kUntrackedClient) return;
     PerClient& c = of(client);
     // fortio sleeps from the end of a call to the next one's target time;
     // a call that starts late (catching up) is recorded as a zero sleep.
@@ -211,11 +216,12 @@ class FortioCalls {
     c.ended_once = true;
   }
   void connect(std::uint32_t client, std::size_t address, Duration connect_time) {
+    connections_.record(go_seconds(connect_time));
+    if (client == kUntrackedClient) return;
     PerClient& c = of(client);
     if (c.sockets_by_address.size() <= address) c.sockets_by_address.resize(address + 1, 0);
     ++c.sockets_by_address[address];
     c.connect_time.record(go_seconds(connect_time));
-    connections_.record(go_seconds(connect_time));
   }
 
   [[nodiscard]] const FortioHistogram& durations() const { return durations_; }

@@ -34,7 +34,7 @@ class RateProfile {
     double rate;  // requests per second
   };
   RateProfile() = default;
-  explicit RateProfile(double constant) { steps_.push_back({Duration::zero(), constant}); }
+  explicit RateProfile(double constant) : steps_{{Duration::zero(), constant}} {}
   explicit RateProfile(std::vector<Step> steps) : steps_(std::move(steps)) {
     if (steps_.empty()) throw ParameterError("a rate profile needs at least one step");
     std::sort(steps_.begin(), steps_.end(), [](const Step& a, const Step& b) { return a.at < b.at; });

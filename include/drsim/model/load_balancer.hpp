@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -101,19 +102,29 @@ class LoadBalancer {
     return ConnectResult::accept;
   }
 
-  void set_condition(GatewayCondition c) { condition_ = c; }
+  void set_condition(GatewayCondition c) {
+    condition_ = c;
+    changed();
+  }
+  /// Called after anything a connect or a reply sees has changed (for
+  /// populations run in aggregate, which read the states afterwards).
+  void on_change(std::function<void()> f) { on_change_ = std::move(f); }
   [[nodiscard]] GatewayCondition condition() const { return condition_; }
   [[nodiscard]] bool backends_marked_down() const { return backends_marked_down_; }
   /// Gray failure: a share of served requests fail (503) and all slow down.
   void set_gray(double error_share, Duration extra_latency) {
     gray_error_share_ = error_share;
     gray_extra_latency_ = extra_latency;
+    changed();
   }
   [[nodiscard]] double gray_error_share() const { return gray_error_share_; }
   [[nodiscard]] Duration gray_extra_latency() const { return gray_extra_latency_; }
   [[nodiscard]] const std::string& name() const { return name_; }
 
  private:
+  void changed() {
+    if (on_change_) on_change_();
+  }
   void check_backends() {
     if (condition_ == GatewayCondition::lb_down) return;  // nothing left to check from
     const bool ok = condition_ == GatewayCondition::serving;
@@ -121,12 +132,14 @@ class LoadBalancer {
       fails_ = 0;
       if (backends_marked_down_ && ++oks_ >= p_.healthy_threshold) {
         backends_marked_down_ = false;
+        changed();
         if (log_) log_->add(sim_->now(), "lb/" + name_, "backends_healthy", "backend health check passes again");
       }
     } else {
       oks_ = 0;
       if (!backends_marked_down_ && ++fails_ >= p_.unhealthy_threshold) {
         backends_marked_down_ = true;
+        changed();
         if (log_) log_->add(sim_->now(), "lb/" + name_, "backends_unhealthy", "every backend marked unhealthy");
       }
     }
@@ -142,6 +155,7 @@ class LoadBalancer {
   int fails_ = 0, oks_ = 0;
   double gray_error_share_ = 0;
   Duration gray_extra_latency_;
+  std::function<void()> on_change_;
 };
 
 /// What the GTM's probes of the gateway addresses see: the path from the

@@ -108,6 +108,9 @@ struct PopulationSpec {
   ClientProfile profile;
   LoadSpec load;
   std::vector<std::pair<std::size_t, double>> resolvers;  // (resolver index, share)
+  /// Run in aggregate (aggregated_clients.hpp): set for the groups of a
+  /// population section whose execution is aggregated and that qualify.
+  bool aggregate = false;
 };
 
 template <>

@@ -10,7 +10,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -29,8 +32,14 @@ inline constexpr const char* kSourceFlavel2014 =
 inline constexpr const char* kSourceAkamaiDemand =
     "https://techdocs.akamai.com/gtm/docs/nameserver-demand-estimation (some nameservers represent more traffic)";
 
+/// How a population section's groups run: request by request, or in
+/// aggregate (aggregated_clients.hpp) where that gives the same figures.
+enum class PopulationExecution : std::uint8_t { aggregated, per_request };
+constexpr std::array<std::string_view, 2> enum_names(PopulationExecution) { return {"aggregated", "per_request"}; }
+
 struct ResolverPopulationSpec {
   std::size_t count = 100;
+  PopulationExecution execution = PopulationExecution::aggregated;
   std::string preset = "unbound";
   double zipf_exponent = 1.0;
   double violator_share = 0.0874;
@@ -74,6 +83,12 @@ inline const FieldTable& fields_of<ResolverPopulationSpec>() {
                "share: about 8 % of requests on the old answer 60 s after a change (TTL 20 s), about 2 % of clients "
                "after 15 min")
         .source_is(std::string("interpolation: ") + kSourceFlavel2014);
+    t.add("execution", &P::execution)
+        .means("aggregated: each client's DNS cache epochs are simulated and the requests of an epoch played "
+               "against the recorded gateway states, with no event per request (the same figures in "
+               "distribution; groups it does not cover run per request, and the run's warnings say why); "
+               "per_request: every request an event")
+        .source_is("drsim convention (docs/architecture.md, Aggregated populations)");
     t.objects("groups", &P::groups, true).must();
   });
   return table;
@@ -102,8 +117,46 @@ inline void expand_population(const ResolverPopulationSpec& pop, std::vector<Res
   }
   const std::vector<double> shares = zipf_shares(pop.count, pop.zipf_exponent);
   for (PopulationSpec g : pop.groups) {
+    g.aggregate = pop.execution == PopulationExecution::aggregated;
     for (std::size_t k = 0; k < pop.count; ++k) g.resolvers.emplace_back(base + k, shares[k]);
     populations.push_back(std::move(g));
+  }
+}
+
+/// Why a client population cannot run in aggregate, or nullopt when it can.
+inline std::optional<std::string> aggregation_blocker(const ModelSpec& spec, const PopulationSpec& ps) {
+  const ClientProfile& p = ps.profile;
+  if (ps.load.kind != LoadKind::open_loop) return "its load is not open_loop";
+  if (ps.load.arrivals != ArrivalProcess::poisson) return "its arrivals are not poisson";
+  if (ps.load.rate.steps().size() != 1 || ps.load.diurnal) return "its rate varies in time";
+  if (p.keepalive) return "its clients keep connections alive (keepalive)";
+  if (p.retries > 0) return "its clients retry";
+  if (p.choice == AddressChoice::round_robin) return "its clients choose addresses round robin (a per-client counter)";
+  if (p.cache == DnsCacheRule::refresh) return "its clients refresh their cache on a grid (a per-client phase)";
+  for (std::size_t c = 0; c < spec.gateways.size(); ++c) {
+    if (spec.gateways[c].capacity_model)
+      return "gateway " + spec.topology.clusters()[c].name + " has a capacity model (queues and rate limits are simulated request by request)";
+    if (spec.gateways[c].app) return "gateway " + spec.topology.clusters()[c].name + " has an app";
+  }
+  for (const auto& f : spec.faults)
+    if (f.kind == FaultKind::partition) return "a partition fault changes client paths during the run";
+  for (const auto& [r, share] : ps.resolvers) {
+    const auto& rp = spec.resolvers.at(r);
+    if (rp.lookup_latency + rp.stale_wait > Duration::seconds(4)) return "a resolver's lookup takes more than 4 s";
+  }
+  return std::nullopt;
+}
+
+/// Leaves `aggregate` set only on the groups that can run in aggregate; a
+/// warning names each group that runs per request instead, and why.
+inline void settle_execution(ModelSpec& spec, std::vector<std::string>* warnings) {
+  for (auto& ps : spec.populations) {
+    if (!ps.aggregate) continue;
+    if (const auto why = aggregation_blocker(spec, ps)) {
+      ps.aggregate = false;
+      if (warnings) warnings->push_back("population group " + ps.name + " runs per request (population.execution " +
+                                        "aggregated does not cover it): " + *why);
+    }
   }
 }
 

@@ -1,0 +1,382 @@
+// Client populations run in aggregate: a million clients without an event
+// per request.
+//
+// What a request of a population client does depends on three things: the
+// answer its DNS cache holds, the state of the gateway address it connects
+// to, and, where the gateway has pods, queues and rate limits, the other
+// requests. Where the third does not apply (no capacity model, no app, no
+// kept-alive connection, no retry), requests of one client cannot interact,
+// and the only state that links them is the client's DNS cache. So the
+// engine simulates each client's cache epochs, not its requests:
+//
+//   - a lookup happens at the first request after the cache runs out; it is
+//     made at its own time, on the real resolver (dns.hpp), exactly as the
+//     per-request path makes it;
+//   - the requests of the epoch [lookup, expiry) are that first one plus a
+//     Poisson process of the client's rate (open-loop Poisson arrivals split
+//     over the clients are independent Poisson processes per client, and a
+//     Poisson process is memoryless, so this is the same process);
+//   - the next lookup is at the first arrival after the expiry: expiry +
+//     Exp(rate);
+//   - when the next lookup comes (or the load ends), the epoch's requests are
+//     played through the attempt rules of the request path (client.hpp:
+//     candidates, connect budgets, fallback, read deadline), in time order,
+//     against the recorded history of the gateway addresses' states. A step
+//     that would need a state later than now (a fallback attempt after the
+//     evaluation time) waits in a small pool for its own event.
+//
+// Each client costs one epoch record and one entry in a radix queue (no
+// simulator slot: one driver event stands for the earliest client), so a
+// client is 48 bytes in steady state plus its drain-curve byte.
+//
+// Not covered (the group then runs per request, and the run's warnings say
+// why): capacity models and apps (queues and limits interact), keepalive,
+// retries, round-robin address choice and the refresh cache rule (per-client
+// counters), fortio or closed-loop loads, rates that vary in time, and
+// partitions (client RTTs that change during a run).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drsim/core/event_queue.hpp"
+#include "drsim/core/pool.hpp"
+#include "drsim/core/random.hpp"
+#include "drsim/core/simulator.hpp"
+#include "drsim/core/time.hpp"
+#include "drsim/model/client.hpp"
+#include "drsim/model/client_population.hpp"
+#include "drsim/model/dns.hpp"
+#include "drsim/model/event_kinds.hpp"
+#include "drsim/model/faults.hpp"
+#include "drsim/model/gtm.hpp"
+#include "drsim/model/load_balancer.hpp"
+#include "drsim/model/metrics.hpp"
+#include "drsim/model/model_spec.hpp"
+#include "drsim/model/outcome.hpp"
+#include "drsim/model/resolver_population.hpp"
+
+namespace drsim {
+
+/// What a new connection to a gateway address meets at one time.
+struct AddressState {
+  ConnectResult connect = ConnectResult::accept;
+  bool faulty = false;  // a fault is active on it (the request counts as "to faulty")
+  double gray_error_share = 0;
+  Duration gray_extra_latency;
+  friend bool operator==(const AddressState&, const AddressState&) = default;
+};
+
+/// Every address's state over the run, recorded when something changes it.
+class AddressHistory {
+ public:
+  explicit AddressHistory(std::size_t addresses = 0) : changes_(addresses) {}
+  void record(std::size_t address, TimePoint t, const AddressState& s) {
+    auto& h = changes_[address];
+    if (!h.empty() && h.back().at == t) h.back().state = s;
+    else if (h.empty() || !(h.back().state == s)) h.push_back({t, s});
+  }
+  /// The state at `t`: the last change at or before it.
+  [[nodiscard]] const AddressState& at(std::size_t address, TimePoint t) const {
+    const auto& h = changes_[address];
+    auto it = std::upper_bound(h.begin(), h.end(), t, [](TimePoint x, const Change& c) { return x < c.at; });
+    return it == h.begin() ? kServing : std::prev(it)->state;
+  }
+
+ private:
+  struct Change {
+    TimePoint at;
+    AddressState state;
+  };
+  static inline const AddressState kServing{};
+  std::vector<std::vector<Change>> changes_;
+};
+
+/// The parts of a FailoverModel the aggregate engine reads and writes.
+struct AggregateWorld {
+  Simulator* sim;
+  const ModelSpec* spec;
+  RunMetrics* metrics;
+  std::vector<RecursiveResolver>* resolvers;
+  const std::vector<LoadBalancer>* balancers;
+  const FaultInjector* faults;
+  const GlobalTrafficManager* gtm;
+  TimePoint horizon;
+};
+
+class AggregatedClients {
+ public:
+  /// Builds the clients of every population with `aggregate` set; their
+  /// client numbers (drain curve) start at `first_client`.
+  AggregatedClients(AggregateWorld w, std::uint32_t first_client)
+      : w_(w), history_(w.balancers->size()), first_client_(first_client) {
+    const auto& topo = w_.spec->topology;
+    for (std::size_t pi = 0; pi < w_.spec->populations.size(); ++pi) {
+      const PopulationSpec& ps = w_.spec->populations[pi];
+      if (!ps.aggregate) continue;
+      if (const auto why = aggregation_blocker(*w_.spec, ps))
+        throw ParameterError("population " + ps.name + " cannot run in aggregate: " + *why);
+      Group g;
+      g.spec = &ps;
+      g.rng = w_.sim->stream("population/" + ps.name);
+      g.first = static_cast<std::uint32_t>(epochs_.size());
+      g.count = static_cast<std::uint32_t>(std::max<std::size_t>(1, ps.load.clients));
+      g.mean_gap_ns = 1e9 * static_cast<double>(g.count) / std::max(1e-300, ps.load.rate.max_rate());
+      g.begin = TimePoint::start() + ps.load.start;
+      g.end = std::min(TimePoint::start() + ps.load.end(), w_.horizon);
+      for (std::size_t a = 0; a < w_.balancers->size(); ++a)
+        g.rtt.push_back(topo.rtt(ps.site, topo.region_node(topo.clusters()[a].region)));
+      // The same draws as ClientPopulations: a client has the same resolver in either mode.
+      RandomStream assign = w_.sim->stream("population/" + ps.name + "/resolvers");
+      const ResolverPicker picker(ps);
+      const auto gi = static_cast<std::uint16_t>(groups_.size());
+      for (std::uint32_t k = 0; k < g.count; ++k) {
+        Epoch e;
+        e.group = gi;
+        e.resolver = static_cast<std::uint32_t>(picker.pick(assign));
+        epochs_.push_back(e);
+      }
+      groups_.push_back(std::move(g));
+    }
+    answers_.emplace_back();  // id 0: the empty answer
+  }
+
+  [[nodiscard]] std::size_t size() const { return epochs_.size(); }
+  [[nodiscard]] bool empty() const { return epochs_.empty(); }
+
+  /// Something changed an address's state now: records every address's.
+  void mark() {
+    if (epochs_.empty()) return;
+    const TimePoint now = w_.sim->now();
+    for (std::size_t a = 0; a < w_.balancers->size(); ++a) {
+      const LoadBalancer& lb = (*w_.balancers)[a];
+      const auto ai = static_cast<std::uint16_t>(a);
+      history_.record(a, now, {lb.connect(), w_.faults->faulty(ai), lb.gray_error_share(), lb.gray_extra_latency()});
+    }
+  }
+
+  /// Schedules every client's first request (its first lookup).
+  void start() {
+    if (epochs_.empty()) return;
+    mark();
+    for (Group& g : groups_)
+      for (std::uint32_t k = 0; k < g.count; ++k) {
+        const TimePoint t = g.begin + gap(g);
+        if (t < g.end) due_.push({t.ns(), g.first + k, 0});
+      }
+    schedule_driver();
+  }
+
+ private:
+  // One client's current cache epoch: its lookup at `lookup` (the epoch's
+  // first request, answered after `lookup_ns`) and the answer it keeps until
+  // `expiry` (clipped to the end of the load).
+  struct Epoch {
+    TimePoint lookup;
+    TimePoint expiry;
+    std::uint32_t resolver = 0;
+    std::uint32_t lookup_ns = 0;
+    std::uint16_t answer = 0;  // into answers_
+    std::uint16_t group = 0;
+    bool open = false;  // an epoch waits to be played
+    bool ok = false;    // the lookup got an answer
+  };
+  struct Group {
+    const PopulationSpec* spec = nullptr;
+    RandomStream rng;
+    std::uint32_t first = 0, count = 0;
+    double mean_gap_ns = 0;  // mean time between one client's requests
+    TimePoint begin, end;
+    std::vector<std::optional<Duration>> rtt;  // by address
+  };
+  // A request in the middle of its connect attempts.
+  struct Attempts {
+    TimePoint sent, deadline, dial_deadline, at;  // at: the next attempt's time
+    AddressList cands;
+    std::uint32_t client = 0;
+    std::uint16_t group = 0;
+    std::uint16_t first_address = kNoAddress;
+    std::uint8_t next = 0;
+    bool first_faulty = false;
+  };
+
+  Duration gap(Group& g) {
+    return Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(g.rng.exponential(g.mean_gap_ns))));
+  }
+
+  void schedule_driver() {
+    if (due_.empty()) return;
+    w_.sim->at(TimePoint::from_ns(due_.top_time()), [this] { on_due(); }, tag(EventKind::population_epoch));
+  }
+
+  void on_due() {
+    const std::int64_t now = w_.sim->now().ns();
+    while (!due_.empty() && due_.top_time() == now) {
+      const std::uint32_t ci = due_.top().slot;
+      due_.pop();
+      on_client(ci);
+    }
+    schedule_driver();
+  }
+
+  // The client's next request has come and needs a lookup (or the load ended):
+  // the past epoch is played, the next one opened.
+  void on_client(std::uint32_t ci) {
+    Epoch& e = epochs_[ci];
+    Group& g = groups_[e.group];
+    if (e.open) play(ci);
+    const TimePoint now = w_.sim->now();
+    if (now >= g.end) {
+      e.open = false;
+      return;
+    }
+    const ClientProfile& p = g.spec->profile;
+    RecursiveResolver& res = (*w_.resolvers)[e.resolver];
+    const Resolution r = res.resolve(now);
+    ClientDnsState s;
+    store_resolution(p, s, r, now);
+    e.lookup = now;
+    e.lookup_ns = static_cast<std::uint32_t>((res.params().lookup_latency + r.wait).ns());
+    e.ok = r.ok && !r.addresses.empty();
+    e.answer = e.ok ? intern(r.addresses) : 0;
+    e.open = true;
+    // No answer kept (a failure, or a single address a cached-rr client does not keep): the next request looks up.
+    const TimePoint expiry = s.valid ? std::max(s.expires, now) : now;
+    e.expiry = std::min(expiry, g.end);
+    const TimePoint next = expiry >= g.end ? g.end : expiry + gap(g);
+    due_.push({std::min(next, g.end).ns(), ci, 0});
+  }
+
+  // Plays the epoch's requests in time order: the lookup request, then the
+  // Poisson arrivals of (lookup, expiry) that found the answer cached.
+  void play(std::uint32_t ci) {
+    Epoch& e = epochs_[ci];
+    Group& g = groups_[e.group];
+    const AddressList& answer = answers_[e.answer];
+    request(ci, e.lookup, Duration::nanoseconds(e.lookup_ns), e.ok, answer);
+    if (!e.ok) return;
+    for (TimePoint t = e.lookup + gap(g); t < e.expiry; t = t + gap(g)) request(ci, t, Duration::zero(), true, answer);
+  }
+
+  // One request sent at `sent` whose first attempt starts `lookup` later.
+  void request(std::uint32_t ci, TimePoint sent, Duration lookup, bool answered, const AddressList& answer) {
+    if (sent > w_.horizon) return;
+    const Epoch& e = epochs_[ci];
+    Group& g = groups_[e.group];
+    const ClientProfile& p = g.spec->profile;
+    w_.metrics->request_started();
+    if (!answered) {
+      record(sent, sent + lookup, kNoAddress, Cause::dns_failure, false);
+      return;
+    }
+    Attempts r;
+    r.sent = sent;
+    r.deadline = p.total_timeout > Duration::zero() ? sent + p.total_timeout : TimePoint::max();
+    r.at = sent + lookup;
+    r.dial_deadline = r.at + p.connect_timeout;
+    ClientDnsState unused;
+    r.cands = candidates(p, unused, answer, g.rng);
+    r.client = ci;
+    r.group = e.group;
+    advance(r);
+  }
+
+  // The attempt rules of FailoverModel::attempt / connect_failed / connected /
+  // reply, for a gateway that answers at once: runs attempts while their
+  // time has passed, and parks the request when the next one is still ahead.
+  void advance(Attempts& r) {
+    Group& g = groups_[r.group];
+    const ClientProfile& p = g.spec->profile;
+    for (;;) {
+      if (r.at > w_.sim->now()) {
+        park(r);
+        return;
+      }
+      const TimePoint t = r.at;
+      const std::uint16_t a = r.cands[r.next++];
+      const AddressState& st = history_.at(a, t);
+      if (r.first_address == kNoAddress) {
+        r.first_address = a;
+        r.first_faulty = st.faulty;
+        w_.metrics->drain.watch(w_.gtm->answer_history(), w_.metrics->fault_at);
+        w_.metrics->drain.sent(first_client_ + r.client, a, t);
+      }
+      const TimePoint limit = p.split == ConnectSplit::per_address ? std::min(t + p.connect_timeout, r.deadline)
+                                                                   : std::min(r.dial_deadline, r.deadline);
+      const Duration budget = attempt_timeout(p, limit - t, r.cands.size() - (r.next - 1));
+      const auto& rtt = g.rtt[a];
+      const ConnectResult cr = rtt ? st.connect : ConnectResult::drop;
+      w_.metrics->connection_opened(kUntrackedClient, a, cr == ConnectResult::drop || *rtt > budget ? budget : *rtt);
+      const bool wins = cr == ConnectResult::accept && (*rtt <= budget || (p.split == ConnectSplit::race && t + *rtt <= limit));
+      if (wins) {
+        const TimePoint at = t + *rtt;
+        const TimePoint read_deadline = p.read_timeout > Duration::zero() ? std::min(r.deadline, at + p.read_timeout) : r.deadline;
+        const double service = std::max(0.0, w_.spec->gateways[a].service_time_s.sample(service_rng_));
+        const TimePoint response = at + Duration::from_seconds(service) + st.gray_extra_latency + *rtt;
+        if (response > read_deadline) {
+          record(r.sent, read_deadline, a, Cause::read_timeout, r.first_faulty);
+        } else {
+          const bool gray = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share);
+          record(r.sent, response, a, gray ? Cause::http_503 : Cause::ok, r.first_faulty);
+        }
+        return;
+      }
+      const bool refused = cr == ConnectResult::refuse && *rtt <= budget;
+      const Cause cause = refused ? Cause::connect_refused : Cause::connect_timeout;
+      const TimePoint failed_at = refused ? t + *rtt : t + budget;
+      const bool may_fall_back = refused ? p.fallback_on_refused : p.fallback_on_timeout;
+      const TimePoint until = p.split == ConnectSplit::per_address ? r.deadline : std::min(r.dial_deadline, r.deadline);
+      if (may_fall_back && r.next < r.cands.size() && failed_at < until) {
+        r.at = failed_at;
+        continue;
+      }
+      record(r.sent, failed_at, a, cause, r.first_faulty);
+      return;
+    }
+  }
+
+  void park(const Attempts& r) {
+    const std::uint32_t i = parked_.acquire();
+    parked_[i] = r;
+    w_.sim->at(r.at, [this, i] {
+      Attempts r2 = parked_[i];
+      parked_.release(i);
+      advance(r2);
+    }, tag(EventKind::population_attempt));
+  }
+
+  // The request ended: recorded as the request path records it, unless it
+  // ends after the horizon (then it is still in flight, as a per-request run leaves it).
+  void record(TimePoint sent, TimePoint ended, std::uint16_t address, Cause cause, bool to_faulty) {
+    if (ended > w_.horizon) return;
+    const auto& topo = w_.spec->topology;
+    const std::size_t region = address == kNoAddress ? topo.regions().size() : topo.clusters()[address].region;
+    w_.metrics->record(sent, ended, region, cause, to_faulty, kUntrackedClient);
+  }
+
+  std::uint16_t intern(const AddressList& a) {
+    for (std::size_t i = 0; i < answers_.size(); ++i)
+      if (answers_[i].n == a.n && std::equal(a.addr.begin(), a.addr.begin() + a.n, answers_[i].addr.begin()))
+        return static_cast<std::uint16_t>(i);
+    if (answers_.size() >= 0xFFFF) throw ParameterError("more than 65,535 distinct DNS answers in one run");
+    answers_.push_back(a);
+    return static_cast<std::uint16_t>(answers_.size() - 1);
+  }
+
+  AggregateWorld w_;
+  AddressHistory history_;
+  std::uint32_t first_client_;
+  std::vector<Group> groups_;
+  std::vector<Epoch> epochs_;
+  std::vector<AddressList> answers_;
+  detail::RadixEventQueue due_;  // (time, client): each client's next lookup
+  IndexPool<Attempts> parked_;
+  RandomStream service_rng_ = w_.sim->stream("aggregate/service");
+  RandomStream gray_rng_ = w_.sim->stream("aggregate/gray");
+};
+
+}  // namespace drsim
