@@ -6,34 +6,36 @@
 // to, and, where the gateway has pods, queues and rate limits, the other
 // requests. Where the third does not apply (no capacity model, no app, no
 // kept-alive connection, no retry), requests of one client cannot interact,
-// and the only state that links them is the client's DNS cache. So the
-// engine simulates each client's cache epochs, not its requests:
+// nothing a client does changes the gateways, the probes or the GTM, and the
+// only state that links a client's requests is its DNS cache and its
+// resolver's. So a run has two phases:
 //
-//   - a lookup happens at the first request after the cache runs out; it is
-//     made at its own time, on the real resolver (dns.hpp), exactly as the
-//     per-request path makes it;
-//   - the requests of the epoch [lookup, expiry) are that first one plus a
-//     Poisson process of the client's rate (open-loop Poisson arrivals split
-//     over the clients are independent Poisson processes per client, and a
-//     Poisson process is memoryless, so this is the same process);
-//   - the next lookup is at the first arrival after the expiry: expiry +
-//     Exp(rate);
-//   - when the next lookup comes (or the load ends), the epoch's requests are
-//     played through the attempt rules of the request path (client.hpp:
-//     candidates, connect budgets, fallback, read deadline), in time order,
-//     against the recorded history of the gateway addresses' states. A step
-//     that would need a state later than now (a fallback attempt after the
-//     evaluation time) waits in a small pool for its own event.
+//   1. the simulator runs the control plane to the horizon (balancers,
+//      faults, GTM probes and publications) and records what clients would
+//      meet: every gateway address's state over time (AddressHistory) and the
+//      GTM's published answers (GlobalTrafficManager::answer_history);
+//   2. replay(): every client's cache epochs, in time order over all clients
+//      (so each resolver and the GTM's packet cache see their queries in
+//      order): a lookup at the first request after the cache runs out, made
+//      on the real resolver (dns.hpp) and answered as the GTM answered at that
+//      time; the epoch's requests are that one plus a Poisson process of the
+//      client's rate up to the expiry (open-loop Poisson arrivals split over
+//      the clients are independent Poisson processes per client, and a
+//      Poisson process is memoryless, so this is the same process); the next
+//      lookup is at the first arrival after the expiry: expiry + Exp(rate).
+//      Each request goes through the attempt rules of the request path
+//      (client.hpp: candidates, connect budgets, fallback, read deadline)
+//      against the recorded states at its attempts' times.
 //
-// Each client costs one epoch record and one entry in a radix queue (no
-// simulator slot: one driver event stands for the earliest client), so a
-// client is 48 bytes in steady state plus its drain-curve byte.
+// A client costs 8 bytes and one 16-byte entry in a radix queue, plus its
+// drain-curve byte; nothing is kept per request.
 //
-// Not covered (the group then runs per request, and the run's warnings say
+// Not covered (the model then runs per request, and the run's warnings say
 // why): capacity models and apps (queues and limits interact), keepalive,
 // retries, round-robin address choice and the refresh cache rule (per-client
-// counters), fortio or closed-loop loads, rates that vary in time, and
-// partitions (client RTTs that change during a run).
+// counters), fortio or closed-loop loads, rates that vary in time,
+// partitions (client paths that change), and models that also have
+// per-request clients (they share the resolvers).
 #pragma once
 
 #include <algorithm>
@@ -44,7 +46,6 @@
 #include <vector>
 
 #include "drsim/core/event_queue.hpp"
-#include "drsim/core/pool.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/core/simulator.hpp"
 #include "drsim/core/time.hpp"
@@ -123,7 +124,7 @@ class AggregatedClients {
       Group g;
       g.spec = &ps;
       g.rng = w_.sim->stream("population/" + ps.name);
-      g.first = static_cast<std::uint32_t>(epochs_.size());
+      g.first = static_cast<std::uint32_t>(members_.size());
       g.count = static_cast<std::uint32_t>(std::max<std::size_t>(1, ps.load.clients));
       g.mean_gap_ns = 1e9 * static_cast<double>(g.count) / std::max(1e-300, ps.load.rate.max_rate());
       g.begin = TimePoint::start() + ps.load.start;
@@ -134,23 +135,19 @@ class AggregatedClients {
       RandomStream assign = w_.sim->stream("population/" + ps.name + "/resolvers");
       const ResolverPicker picker(ps);
       const auto gi = static_cast<std::uint16_t>(groups_.size());
-      for (std::uint32_t k = 0; k < g.count; ++k) {
-        Epoch e;
-        e.group = gi;
-        e.resolver = static_cast<std::uint32_t>(picker.pick(assign));
-        epochs_.push_back(e);
-      }
+      members_.reserve(members_.size() + g.count);
+      for (std::uint32_t k = 0; k < g.count; ++k)
+        members_.push_back({static_cast<std::uint32_t>(picker.pick(assign)), gi});
       groups_.push_back(std::move(g));
     }
-    answers_.emplace_back();  // id 0: the empty answer
   }
 
-  [[nodiscard]] std::size_t size() const { return epochs_.size(); }
-  [[nodiscard]] bool empty() const { return epochs_.empty(); }
+  [[nodiscard]] std::size_t size() const { return members_.size(); }
+  [[nodiscard]] bool empty() const { return members_.empty(); }
 
   /// Something changed an address's state now: records every address's.
   void mark() {
-    if (epochs_.empty()) return;
+    if (members_.empty()) return;
     const TimePoint now = w_.sim->now();
     for (std::size_t a = 0; a < w_.balancers->size(); ++a) {
       const LoadBalancer& lb = (*w_.balancers)[a];
@@ -159,31 +156,27 @@ class AggregatedClients {
     }
   }
 
-  /// Schedules every client's first request (its first lookup).
-  void start() {
-    if (epochs_.empty()) return;
-    mark();
+  /// Phase 2, after the simulator has run to the horizon: every client's
+  /// lookups in time order, and the requests of each cache epoch.
+  void replay(GtmAuthority& authority) {
+    if (members_.empty()) return;
+    authority.replay_history();
     for (Group& g : groups_)
       for (std::uint32_t k = 0; k < g.count; ++k) {
         const TimePoint t = g.begin + gap(g);
         if (t < g.end) due_.push({t.ns(), g.first + k, 0});
       }
-    schedule_driver();
+    while (!due_.empty()) {
+      const detail::EventRecord rec = due_.top();
+      due_.pop();
+      lookup(rec.slot, TimePoint::from_ns(rec.time));
+    }
   }
 
  private:
-  // One client's current cache epoch: its lookup at `lookup` (the epoch's
-  // first request, answered after `lookup_ns`) and the answer it keeps until
-  // `expiry` (clipped to the end of the load).
-  struct Epoch {
-    TimePoint lookup;
-    TimePoint expiry;
+  struct Member {
     std::uint32_t resolver = 0;
-    std::uint32_t lookup_ns = 0;
-    std::uint16_t answer = 0;  // into answers_
     std::uint16_t group = 0;
-    bool open = false;  // an epoch waits to be played
-    bool ok = false;    // the lookup got an answer
   };
   struct Group {
     const PopulationSpec* spec = nullptr;
@@ -198,7 +191,6 @@ class AggregatedClients {
     TimePoint sent, deadline, dial_deadline, at;  // at: the next attempt's time
     AddressList cands;
     std::uint32_t client = 0;
-    std::uint16_t group = 0;
     std::uint16_t first_address = kNoAddress;
     std::uint8_t next = 0;
     bool first_faulty = false;
@@ -208,65 +200,31 @@ class AggregatedClients {
     return Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(g.rng.exponential(g.mean_gap_ns))));
   }
 
-  void schedule_driver() {
-    if (due_.empty()) return;
-    w_.sim->at(TimePoint::from_ns(due_.top_time()), [this] { on_due(); }, tag(EventKind::population_epoch));
-  }
-
-  void on_due() {
-    const std::int64_t now = w_.sim->now().ns();
-    while (!due_.empty() && due_.top_time() == now) {
-      const std::uint32_t ci = due_.top().slot;
-      due_.pop();
-      on_client(ci);
-    }
-    schedule_driver();
-  }
-
-  // The client's next request has come and needs a lookup (or the load ended):
-  // the past epoch is played, the next one opened.
-  void on_client(std::uint32_t ci) {
-    Epoch& e = epochs_[ci];
-    Group& g = groups_[e.group];
-    if (e.open) play(ci);
-    const TimePoint now = w_.sim->now();
-    if (now >= g.end) {
-      e.open = false;
-      return;
-    }
+  // The client's request at `now` finds its cache run out: it looks up, and
+  // the epoch's requests are played; the next lookup is queued.
+  void lookup(std::uint32_t ci, TimePoint now) {
+    const Member m = members_[ci];
+    Group& g = groups_[m.group];
     const ClientProfile& p = g.spec->profile;
-    RecursiveResolver& res = (*w_.resolvers)[e.resolver];
+    RecursiveResolver& res = (*w_.resolvers)[m.resolver];
     const Resolution r = res.resolve(now);
     ClientDnsState s;
     store_resolution(p, s, r, now);
-    e.lookup = now;
-    e.lookup_ns = static_cast<std::uint32_t>((res.params().lookup_latency + r.wait).ns());
-    e.ok = r.ok && !r.addresses.empty();
-    e.answer = e.ok ? intern(r.addresses) : 0;
-    e.open = true;
+    const bool ok = r.ok && !r.addresses.empty();
+    request(g, ci, now, res.params().lookup_latency + r.wait, ok, r.addresses);
     // No answer kept (a failure, or a single address a cached-rr client does not keep): the next request looks up.
     const TimePoint expiry = s.valid ? std::max(s.expires, now) : now;
-    e.expiry = std::min(expiry, g.end);
-    const TimePoint next = expiry >= g.end ? g.end : expiry + gap(g);
-    due_.push({std::min(next, g.end).ns(), ci, 0});
-  }
-
-  // Plays the epoch's requests in time order: the lookup request, then the
-  // Poisson arrivals of (lookup, expiry) that found the answer cached.
-  void play(std::uint32_t ci) {
-    Epoch& e = epochs_[ci];
-    Group& g = groups_[e.group];
-    const AddressList& answer = answers_[e.answer];
-    request(ci, e.lookup, Duration::nanoseconds(e.lookup_ns), e.ok, answer);
-    if (!e.ok) return;
-    for (TimePoint t = e.lookup + gap(g); t < e.expiry; t = t + gap(g)) request(ci, t, Duration::zero(), true, answer);
+    if (ok)
+      for (TimePoint t = now + gap(g); t < std::min(expiry, g.end); t = t + gap(g))
+        request(g, ci, t, Duration::zero(), true, r.addresses);
+    if (expiry >= g.end) return;
+    const TimePoint next = expiry + gap(g);
+    if (next < g.end) due_.push({next.ns(), ci, 0});
   }
 
   // One request sent at `sent` whose first attempt starts `lookup` later.
-  void request(std::uint32_t ci, TimePoint sent, Duration lookup, bool answered, const AddressList& answer) {
+  void request(Group& g, std::uint32_t ci, TimePoint sent, Duration lookup, bool answered, const AddressList& answer) {
     if (sent > w_.horizon) return;
-    const Epoch& e = epochs_[ci];
-    Group& g = groups_[e.group];
     const ClientProfile& p = g.spec->profile;
     w_.metrics->request_started();
     if (!answered) {
@@ -281,22 +239,16 @@ class AggregatedClients {
     ClientDnsState unused;
     r.cands = candidates(p, unused, answer, g.rng);
     r.client = ci;
-    r.group = e.group;
-    advance(r);
+    attempts(g, r);
   }
 
   // The attempt rules of FailoverModel::attempt / connect_failed / connected /
-  // reply, for a gateway that answers at once: runs attempts while their
-  // time has passed, and parks the request when the next one is still ahead.
-  void advance(Attempts& r) {
-    Group& g = groups_[r.group];
+  // reply, for a gateway that answers at once, against the recorded states.
+  void attempts(Group& g, Attempts& r) {
     const ClientProfile& p = g.spec->profile;
     for (;;) {
-      if (r.at > w_.sim->now()) {
-        park(r);
-        return;
-      }
       const TimePoint t = r.at;
+      if (t > w_.horizon) return;  // still in flight at the end, as a per-request run leaves it
       const std::uint16_t a = r.cands[r.next++];
       const AddressState& st = history_.at(a, t);
       if (r.first_address == kNoAddress) {
@@ -326,7 +278,6 @@ class AggregatedClients {
         return;
       }
       const bool refused = cr == ConnectResult::refuse && *rtt <= budget;
-      const Cause cause = refused ? Cause::connect_refused : Cause::connect_timeout;
       const TimePoint failed_at = refused ? t + *rtt : t + budget;
       const bool may_fall_back = refused ? p.fallback_on_refused : p.fallback_on_timeout;
       const TimePoint until = p.split == ConnectSplit::per_address ? r.deadline : std::min(r.dial_deadline, r.deadline);
@@ -334,19 +285,9 @@ class AggregatedClients {
         r.at = failed_at;
         continue;
       }
-      record(r.sent, failed_at, a, cause, r.first_faulty);
+      record(r.sent, failed_at, a, refused ? Cause::connect_refused : Cause::connect_timeout, r.first_faulty);
       return;
     }
-  }
-
-  void park(const Attempts& r) {
-    const std::uint32_t i = parked_.acquire();
-    parked_[i] = r;
-    w_.sim->at(r.at, [this, i] {
-      Attempts r2 = parked_[i];
-      parked_.release(i);
-      advance(r2);
-    }, tag(EventKind::population_attempt));
   }
 
   // The request ended: recorded as the request path records it, unless it
@@ -358,23 +299,12 @@ class AggregatedClients {
     w_.metrics->record(sent, ended, region, cause, to_faulty, kUntrackedClient);
   }
 
-  std::uint16_t intern(const AddressList& a) {
-    for (std::size_t i = 0; i < answers_.size(); ++i)
-      if (answers_[i].n == a.n && std::equal(a.addr.begin(), a.addr.begin() + a.n, answers_[i].addr.begin()))
-        return static_cast<std::uint16_t>(i);
-    if (answers_.size() >= 0xFFFF) throw ParameterError("more than 65,535 distinct DNS answers in one run");
-    answers_.push_back(a);
-    return static_cast<std::uint16_t>(answers_.size() - 1);
-  }
-
   AggregateWorld w_;
   AddressHistory history_;
   std::uint32_t first_client_;
   std::vector<Group> groups_;
-  std::vector<Epoch> epochs_;
-  std::vector<AddressList> answers_;
+  std::vector<Member> members_;
   detail::RadixEventQueue due_;  // (time, client): each client's next lookup
-  IndexPool<Attempts> parked_;
   RandomStream service_rng_ = w_.sim->stream("aggregate/service");
   RandomStream gray_rng_ = w_.sim->stream("aggregate/gray");
 };

@@ -477,23 +477,41 @@ class GtmAuthority final : public Authority {
  public:
   explicit GtmAuthority(GlobalTrafficManager& gtm) : gtm_(&gtm) {}
   std::optional<AddressList> query(RandomStream& rng, TimePoint now) override {
-    if (!reachable_) return std::nullopt;
+    if (!(replay_ ? reachable_at(now) : reachable_)) return std::nullopt;
     const GtmParams& p = gtm_->params();
-    if (p.answers == AuthorityAnswers::dynamic || p.packet_cache_ttl <= Duration::zero()) return gtm_->answer(rng);
+    if (p.answers == AuthorityAnswers::dynamic || p.packet_cache_ttl <= Duration::zero()) return answer(rng, now);
     // Static records: one reply serves every query until the packet cache entry expires.
     if (!cached_ || now >= cached_until_) {
-      cached_ = gtm_->answer(rng);
+      cached_ = answer(rng, now);
       cached_until_ = now + p.packet_cache_ttl;
     }
     return cached_;
   }
   Duration ttl() const override { return gtm_->ttl(); }
   Duration negative_ttl() const override { return gtm_->params().negative_ttl; }
-  void set_reachable(bool r) { reachable_ = r; }
+  void set_reachable(bool r, TimePoint now) {
+    reachable_ = r;
+    reachable_history_.emplace_back(now, r);
+  }
+  /// From now on queries are answered as at their own time, from the GTM's
+  /// history (the run has ended; aggregated populations replay their lookups).
+  void replay_history() { replay_ = true; }
 
  private:
+  AddressList answer(RandomStream& rng, TimePoint now) { return replay_ ? gtm_->answer_at(now, rng) : gtm_->answer(rng); }
+  [[nodiscard]] bool reachable_at(TimePoint t) const {
+    bool r = true;
+    for (const auto& [at, value] : reachable_history_) {
+      if (at > t) break;
+      r = value;
+    }
+    return r;
+  }
+
   GlobalTrafficManager* gtm_;
   bool reachable_ = true;
+  bool replay_ = false;
+  std::vector<std::pair<TimePoint, bool>> reachable_history_;
   std::optional<AddressList> cached_;  // the packet cache's reply (static answers)
   TimePoint cached_until_;
 };

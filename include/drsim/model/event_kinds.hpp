@@ -21,9 +21,6 @@ enum class EventKind : std::uint16_t {
   fault = 7,
   arrive_at_gateway = 8,
   enter_app = 9,
-  // AggregatedClients; component 0.
-  population_epoch = 11,
-  population_attempt = 12,
   // LoadBalancer; component: the cluster.
   lb_health_check = 10,
   // GlobalTrafficManager; component: the probe node (0 for a publication).
@@ -57,7 +54,7 @@ enum class EventKind : std::uint16_t {
 /// Every kind, for the spec that no two share a number.
 inline constexpr EventKind kAllEventKinds[] = {
     EventKind::send, EventKind::attempt, EventKind::connect_failed, EventKind::finish, EventKind::retry,
-    EventKind::arrival, EventKind::fault, EventKind::population_epoch, EventKind::population_attempt, EventKind::arrive_at_gateway, EventKind::enter_app,
+    EventKind::arrival, EventKind::fault, EventKind::arrive_at_gateway, EventKind::enter_app,
     EventKind::lb_health_check, EventKind::gtm_probe_round, EventKind::gtm_probe_verdict, EventKind::gtm_publish,
     EventKind::gateway_pod_ready, EventKind::gateway_request_done, EventKind::gateway_client_timeout,
     EventKind::deployment_scrape, EventKind::deployment_sync, EventKind::deployment_sample,

@@ -66,6 +66,7 @@ class FailoverModel {
   RunMetrics& run() {
     start();
     sim_.run_until(TimePoint::start() + horizon_);
+    aggregated_->replay(*authority_);
     finish_metrics();
     return metrics_;
   }
@@ -216,7 +217,7 @@ class FailoverModel {
     // fails before it, and the drain curve counts from it.
     if (const auto fault = faults_->first_gateway_fault()) metrics_.fault_at = fault->at;
     clients_->start();
-    aggregated_->start();
+    aggregated_->mark();
   }
 
   void finish_metrics() {

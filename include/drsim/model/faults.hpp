@@ -214,7 +214,7 @@ class FaultInjector {
           what += " " + topo.node_name(a) + "<->" + topo.node_name(b);
         }
         break;
-      case FaultKind::gtm_outage: t_.authority->set_reachable(!begin); break;
+      case FaultKind::gtm_outage: t_.authority->set_reachable(!begin, sim_->now()); break;
       case FaultKind::app_down:
       case FaultKind::app_deleted:
       case FaultKind::app_gray:

@@ -271,9 +271,21 @@ class GlobalTrafficManager {
   }
 
   /// The answer to one query: addresses in the order the policy gives.
-  AddressList answer(RandomStream& rng) {
+  AddressList answer(RandomStream& rng) { return answer_from(answer_base_, rng); }
+  /// The answer to a query at `t` from the history of published answers:
+  /// queries replayed after the run (aggregated populations), in time order.
+  AddressList answer_at(TimePoint t, RandomStream& rng) { return answer_from(answer_set_at(t), rng); }
+  /// The published answer set at `t`: the last change at or before it.
+  [[nodiscard]] const AddressList& answer_set_at(TimePoint t) const {
+    const auto it = std::upper_bound(answer_history_.begin(), answer_history_.end(), t,
+                                     [](TimePoint x, const AnswerChange& c) { return x < c.at; });
+    if (it != answer_history_.begin()) return std::prev(it)->after;
+    return answer_history_.empty() ? answer_base_ : answer_history_.front().before;
+  }
+
+ private:
+  AddressList answer_from(const AddressList& base, RandomStream& rng) {
     ++queries_;
-    const AddressList& base = answer_base_;
     if (base.n <= 1) return base;
     switch (active_policy()) {
       case AnswerPolicy::all_random: {
@@ -303,6 +315,7 @@ class GlobalTrafficManager {
     return base;
   }
 
+ public:
   [[nodiscard]] Duration ttl() const { return p_.ttl; }
   [[nodiscard]] const GtmParams& params() const { return p_; }
   [[nodiscard]] bool judged_healthy(std::uint16_t address) const { return judged_healthy_[slot(address)]; }

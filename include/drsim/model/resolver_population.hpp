@@ -147,17 +147,27 @@ inline std::optional<std::string> aggregation_blocker(const ModelSpec& spec, con
   return std::nullopt;
 }
 
-/// Leaves `aggregate` set only on the groups that can run in aggregate; a
-/// warning names each group that runs per request instead, and why.
+/// Leaves `aggregate` set only where the whole model can run in aggregate
+/// (every population qualifies: the clients share resolvers, whose queries
+/// must come in time order); otherwise every group runs per request and a
+/// warning says why.
 inline void settle_execution(ModelSpec& spec, std::vector<std::string>* warnings) {
-  for (auto& ps : spec.populations) {
-    if (!ps.aggregate) continue;
-    if (const auto why = aggregation_blocker(spec, ps)) {
-      ps.aggregate = false;
-      if (warnings) warnings->push_back("population group " + ps.name + " runs per request (population.execution " +
-                                        "aggregated does not cover it): " + *why);
+  std::vector<std::string> reasons;
+  bool wanted = false;
+  for (const auto& ps : spec.populations) {
+    if (!ps.aggregate) {
+      reasons.push_back("clients " + ps.name + " run per request");
+      continue;
     }
+    wanted = true;
+    if (const auto why = aggregation_blocker(spec, ps)) reasons.push_back("population group " + ps.name + ": " + *why);
   }
+  if (!wanted || reasons.empty()) return;
+  for (auto& ps : spec.populations) ps.aggregate = false;
+  if (!warnings) return;
+  std::string w = "population.execution aggregated does not cover this model, so every request runs as events (";
+  for (std::size_t i = 0; i < reasons.size(); ++i) w += (i ? "; " : "") + reasons[i];
+  warnings->push_back(w + ")");
 }
 
 }  // namespace drsim
