@@ -150,6 +150,17 @@ std::string Result::report() const {
   if (s.ejections) o << "mesh                 " << *s.ejections << " ejections, " << *s.retries << " retries\n";
   if (s.pre_fault_failed) o << "before the fault     " << s.pre_fault_failed << " failed (not in the window above)\n";
   if (h.time_to_drain_s) o << "time to drain        " << fmt("%.1f", *h.time_to_drain_s) << " s (99 % of new requests on healthy gateways)\n";
+  if (const auto curve = metrics_.drain.curve(); !curve.empty()) {
+    o << "drain curve          after the answer changed at " << fmt("%.2f", metrics_.drain.changed_at()->seconds_f())
+      << " s, % still sent to a removed address (drain.csv: every second)\n";
+    std::string t = "  seconds after     ", req = "  requests in that s", cli = "  clients (latest)  ";
+    for (const auto& p : curve) {
+      t += fmt("%7.0f", p.t_s);
+      req += fmt("%7.2f", 100 * p.requests_old);
+      cli += fmt("%7.2f", 100 * p.clients_old);
+    }
+    o << t << "\n" << req << "\n" << cli << "\n";
+  }
   if (s.by_cause.count("http_429") && s.by_cause.at("http_429")) o << "throttled (429)      " << fmt("%.2f", h.throttled_pct) << " %\n";
   if (h.peak_utilization_pct) o << "peak gateway CPU     " << fmt("%.0f", *h.peak_utilization_pct) << " % of request\n";
   if (metrics_.has_capacity_model()) {

@@ -138,8 +138,9 @@ inline ConfidenceInterval t_interval(const RunningStats& s, double level = 0.95)
 /// grouped by power of two, each power split into 2^SubBits linear buckets,
 /// so a reported quantile is within 2^-SubBits of the true value (< 1 % for
 /// LatencyHistogram). Fixed size, no allocation on record, mergeable by
-/// adding counts.
-template <int SubBits>
+/// adding counts. `Count` holds one bucket's count (32 bits for the
+/// per-second cells, which a second of requests cannot fill).
+template <int SubBits, class Count = std::uint64_t>
 class BasicLatencyHistogram {
  public:
   static constexpr int kSubBits = SubBits;
@@ -208,7 +209,7 @@ class BasicLatencyHistogram {
   }
   static std::uint64_t width_of(std::size_t i) { return i < kSub ? 1 : std::uint64_t{1} << (i / kSub - 1); }
 
-  std::array<std::uint64_t, kBuckets> counts_{};
+  std::array<Count, kBuckets> counts_{};
   std::uint64_t total_ = 0;
   double sum_ = 0;
   std::uint64_t max_ = 0;
@@ -217,8 +218,8 @@ class BasicLatencyHistogram {
 
 /// Quantiles within 1/128 (< 1 %): the run's latency distribution.
 using LatencyHistogram = BasicLatencyHistogram<7>;
-/// Quantiles within 1/8 (12.5 %) in 4 KB: per-second latency over time.
-using CoarseLatencyHistogram = BasicLatencyHistogram<3>;
+/// Quantiles within 1/8 (12.5 %) in 2 KB: per-second latency over time.
+using CoarseLatencyHistogram = BasicLatencyHistogram<3, std::uint32_t>;
 
 /// Counts in fixed-width time bins from t = 0 ("per second" series). Bins
 /// beyond the preallocated horizon are dropped into the last bin, so adding

@@ -27,8 +27,9 @@
 //      (client.hpp: candidates, connect budgets, fallback, read deadline)
 //      against the recorded states at its attempts' times.
 //
-// A client costs 8 bytes and one 16-byte entry in a radix queue, plus its
-// drain-curve byte; nothing is kept per request.
+// A client costs one 16-byte entry in a radix queue (its next lookup's
+// time, its number, its resolver) and its drain-curve byte; nothing is kept
+// per request.
 //
 // Not covered (the model then runs per request, and the run's warnings say
 // why): capacity models and apps (queues and limits interact), keepalive,
@@ -124,7 +125,7 @@ class AggregatedClients {
       Group g;
       g.spec = &ps;
       g.rng = w_.sim->stream("population/" + ps.name);
-      g.first = static_cast<std::uint32_t>(members_.size());
+      g.first = clients_;
       g.count = static_cast<std::uint32_t>(std::max<std::size_t>(1, ps.load.clients));
       g.mean_gap_ns = 1e9 * static_cast<double>(g.count) / std::max(1e-300, ps.load.rate.max_rate());
       g.begin = TimePoint::start() + ps.load.start;
@@ -134,20 +135,19 @@ class AggregatedClients {
       // The same draws as ClientPopulations: a client has the same resolver in either mode.
       RandomStream assign = w_.sim->stream("population/" + ps.name + "/resolvers");
       const ResolverPicker picker(ps);
-      const auto gi = static_cast<std::uint16_t>(groups_.size());
-      members_.reserve(members_.size() + g.count);
-      for (std::uint32_t k = 0; k < g.count; ++k)
-        members_.push_back({static_cast<std::uint32_t>(picker.pick(assign)), gi});
+      g.resolvers.reserve(g.count);
+      for (std::uint32_t k = 0; k < g.count; ++k) g.resolvers.push_back(static_cast<std::uint32_t>(picker.pick(assign)));
+      clients_ += g.count;
       groups_.push_back(std::move(g));
     }
   }
 
-  [[nodiscard]] std::size_t size() const { return members_.size(); }
-  [[nodiscard]] bool empty() const { return members_.empty(); }
+  [[nodiscard]] std::size_t size() const { return clients_; }
+  [[nodiscard]] bool empty() const { return clients_ == 0; }
 
   /// Something changed an address's state now: records every address's.
   void mark() {
-    if (members_.empty()) return;
+    if (empty()) return;
     const TimePoint now = w_.sim->now();
     for (std::size_t a = 0; a < w_.balancers->size(); ++a) {
       const LoadBalancer& lb = (*w_.balancers)[a];
@@ -159,25 +159,25 @@ class AggregatedClients {
   /// Phase 2, after the simulator has run to the horizon: every client's
   /// lookups in time order, and the requests of each cache epoch.
   void replay(GtmAuthority& authority) {
-    if (members_.empty()) return;
+    if (empty()) return;
     authority.replay_history();
-    for (Group& g : groups_)
+    for (Group& g : groups_) {
       for (std::uint32_t k = 0; k < g.count; ++k) {
         const TimePoint t = g.begin + gap(g);
-        if (t < g.end) due_.push({t.ns(), g.first + k, 0});
+        if (t < g.end) due_.push({t.ns(), g.first + k, g.resolvers[k]});
       }
+      g.resolvers = {};  // from here on each client's resolver travels in its queue entry
+    }
+    // The GTM's answers are all known: the drain curve starts where they say.
+    w_.metrics->drain.watch(w_.gtm->answer_history(), w_.metrics->fault_at);
     while (!due_.empty()) {
       const detail::EventRecord rec = due_.top();
       due_.pop();
-      lookup(rec.slot, TimePoint::from_ns(rec.time));
+      lookup(rec.slot, rec.gen, TimePoint::from_ns(rec.time));
     }
   }
 
  private:
-  struct Member {
-    std::uint32_t resolver = 0;
-    std::uint16_t group = 0;
-  };
   struct Group {
     const PopulationSpec* spec = nullptr;
     RandomStream rng;
@@ -185,6 +185,7 @@ class AggregatedClients {
     double mean_gap_ns = 0;  // mean time between one client's requests
     TimePoint begin, end;
     std::vector<std::optional<Duration>> rtt;  // by address
+    std::vector<std::uint32_t> resolvers;      // by client, until the replay starts
   };
   // A request in the middle of its connect attempts.
   struct Attempts {
@@ -202,11 +203,10 @@ class AggregatedClients {
 
   // The client's request at `now` finds its cache run out: it looks up, and
   // the epoch's requests are played; the next lookup is queued.
-  void lookup(std::uint32_t ci, TimePoint now) {
-    const Member m = members_[ci];
-    Group& g = groups_[m.group];
+  void lookup(std::uint32_t ci, std::uint32_t resolver, TimePoint now) {
+    Group& g = group_of(ci);
     const ClientProfile& p = g.spec->profile;
-    RecursiveResolver& res = (*w_.resolvers)[m.resolver];
+    RecursiveResolver& res = (*w_.resolvers)[resolver];
     const Resolution r = res.resolve(now);
     ClientDnsState s;
     store_resolution(p, s, r, now);
@@ -219,7 +219,13 @@ class AggregatedClients {
         request(g, ci, t, Duration::zero(), true, r.addresses);
     if (expiry >= g.end) return;
     const TimePoint next = expiry + gap(g);
-    if (next < g.end) due_.push({next.ns(), ci, 0});
+    if (next < g.end) due_.push({next.ns(), ci, resolver});
+  }
+
+  Group& group_of(std::uint32_t ci) {
+    std::size_t i = 0;
+    while (i + 1 < groups_.size() && ci >= groups_[i + 1].first) ++i;
+    return groups_[i];
   }
 
   // One request sent at `sent` whose first attempt starts `lookup` later.
@@ -254,7 +260,6 @@ class AggregatedClients {
       if (r.first_address == kNoAddress) {
         r.first_address = a;
         r.first_faulty = st.faulty;
-        w_.metrics->drain.watch(w_.gtm->answer_history(), w_.metrics->fault_at);
         w_.metrics->drain.sent(first_client_ + r.client, a, t);
       }
       const TimePoint limit = p.split == ConnectSplit::per_address ? std::min(t + p.connect_timeout, r.deadline)
@@ -303,8 +308,10 @@ class AggregatedClients {
   AddressHistory history_;
   std::uint32_t first_client_;
   std::vector<Group> groups_;
-  std::vector<Member> members_;
-  detail::RadixEventQueue due_;  // (time, client): each client's next lookup
+  std::uint32_t clients_ = 0;
+  // Each client's next lookup: (time, client, its resolver). The queue is all
+  // a client costs: 16 bytes, read in time order, nothing looked up beside it.
+  detail::RadixEventQueue due_;
   RandomStream service_rng_ = w_.sim->stream("aggregate/service");
   RandomStream gray_rng_ = w_.sim->stream("aggregate/gray");
 };

@@ -123,7 +123,7 @@ class RunMetrics {
     if (detailed) latency_slot_.assign(seconds_ * regions, kNoLatency);
   }
 
-  /// Per-second latency histograms kept at most (4 KB each): beyond them a
+  /// Per-second latency histograms kept at most (2 KB each): beyond them a
   /// long busy run keeps its per-second counts but not its per-second quantiles.
   static constexpr std::size_t kMaxLatencyCells = 32768;
 
