@@ -10,6 +10,9 @@ drsim=${1:-build/bin/drsim}
 tests=${2:-build/tests/drsim_tests}
 for m in models/*.json; do
   n=$(basename "$m" .json)
+  # A million clients for an hour, 20 times, is 15 minutes of golden: that
+  # model is held by the aggregated-mode specs and `make bench` instead.
+  [[ $n == population-region-outage ]] && continue
   d=tests/golden/$n
   rm -rf "$d" && mkdir -p "$d"
   "$drsim" run "$m" --seed 1 --replications 20 --threads 2 --json --out "$d/out" > "$d/run.json"
