@@ -124,6 +124,23 @@ TEST_CASE("Aggregated and per-request runs agree under a gray failure (503s and 
       R"({"kind": "gray_failure", "target": "cluster-1", "at": "150s", "duration": "120s", "error_share": 0.3, "extra_latency": "40ms"})"));
 }
 
+/// The model with every client keeping its connection alive.
+std::string kept_alive(std::string text) {
+  for (std::size_t at = text.find(R"("keepalive": false)"); at != std::string::npos; at = text.find(R"("keepalive": false)", at))
+    text.replace(at, 18, R"("keepalive": true )");
+  return text;
+}
+
+TEST_CASE("Aggregated and per-request runs agree with kept-alive connections (deleted gateway: resets)", "[aggregated][agreement]") {
+  check_agreement(kept_alive(base_model()));
+}
+
+TEST_CASE("Aggregated and per-request runs agree with kept-alive connections (black hole, then gray failure)", "[aggregated][agreement]") {
+  check_agreement(kept_alive(with_fault(R"({"kind": "gateway_blackholed", "target": "cluster-1", "at": "150s"})")));
+  check_agreement(kept_alive(with_fault(
+      R"({"kind": "gray_failure", "target": "cluster-1", "at": "150s", "duration": "120s", "error_share": 0.3, "extra_latency": "40ms"})")));
+}
+
 TEST_CASE("The comparison has power: an aggregated run with a TTL 10 % off disagrees", "[aggregated][agreement]") {
   const std::string text = base_model();
   const Scenario agg = mode(text, "aggregated", {{"gtm.ttl", "66s"}});
@@ -173,6 +190,6 @@ TEST_CASE("An aggregated client costs no event per request and no simulator slot
 TEST_CASE("A hand-built ModelSpec that asks for aggregation it cannot have is refused", "[aggregated]") {
   Scenario sc = mode(base_model(), "aggregated");
   ModelSpec spec = sc.spec();
-  spec.populations.front().profile.keepalive = true;
-  REQUIRE_THROWS_WITH(FailoverModel(spec, 1), Catch::Contains("cannot run in aggregate") && Catch::Contains("keepalive"));
+  spec.populations.front().profile.retries = 2;
+  REQUIRE_THROWS_WITH(FailoverModel(spec, 1), Catch::Contains("cannot run in aggregate") && Catch::Contains("retry"));
 }

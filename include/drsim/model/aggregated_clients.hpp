@@ -27,13 +27,17 @@
 //      (client.hpp: candidates, connect budgets, fallback, read deadline)
 //      against the recorded states at its attempts' times.
 //
+// A kept-alive connection lives from the attempt that made it until a
+// request on it fails (FailoverModel::reuse_connection's rules); the client
+// looks up only without one, so its requests are walked from one lookup to
+// the next, and the connection needs no room between lookups.
+//
 // A client costs one 16-byte entry in a radix queue (its next lookup's
 // time, its number, its resolver) and its drain-curve byte; nothing is kept
 // per request.
 //
 // Not covered (the model then runs per request, and the run's warnings say
-// why): capacity models and apps (queues and limits interact), keepalive,
-// retries, round-robin address choice and the refresh cache rule (per-client
+// why): capacity models and apps (queues and limits interact), retries, round-robin address choice and the refresh cache rule (per-client
 // counters), fortio or closed-loop loads, rates that vary in time,
 // partitions (client paths that change), and models that also have
 // per-request clients (they share the resolvers).
@@ -201,8 +205,18 @@ class AggregatedClients {
     return Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(g.rng.exponential(g.mean_gap_ns))));
   }
 
-  // The client's request at `now` finds its cache run out: it looks up, and
-  // the epoch's requests are played; the next lookup is queued.
+  // A client's kept-alive connection, as the request path keeps it: open
+  // from the attempt that made it, closed when a request on it fails.
+  struct Connection {
+    std::uint16_t address = kNoAddress;
+    TimePoint open_at, close_at = TimePoint::max();
+    [[nodiscard]] bool open(TimePoint t) const { return address != kNoAddress && open_at <= t && t < close_at; }
+  };
+
+  // The client's request at `now` has no connection and finds its cache run
+  // out: it looks up. Its requests are then walked in time order, on the
+  // answer and on a kept-alive connection, until one needs the next lookup
+  // (no connection, the cache run out), which is queued.
   void lookup(std::uint32_t ci, std::uint32_t resolver, TimePoint now) {
     Group& g = group_of(ci);
     const ClientProfile& p = g.spec->profile;
@@ -211,15 +225,23 @@ class AggregatedClients {
     ClientDnsState s;
     store_resolution(p, s, r, now);
     const bool ok = r.ok && !r.addresses.empty();
-    request(g, ci, now, res.params().lookup_latency + r.wait, ok, r.addresses);
     // No answer kept (a failure, or a single address a cached-rr client does not keep): the next request looks up.
     const TimePoint expiry = s.valid ? std::max(s.expires, now) : now;
-    if (ok)
-      for (TimePoint t = now + gap(g); t < std::min(expiry, g.end); t = t + gap(g))
-        request(g, ci, t, Duration::zero(), true, r.addresses);
-    if (expiry >= g.end) return;
-    const TimePoint next = expiry + gap(g);
-    if (next < g.end) due_.push({next.ns(), ci, resolver});
+    Connection conn;
+    for (TimePoint t = now; t < g.end; t = t + gap(g)) {
+      const bool first = t == now;
+      if (p.keepalive && conn.open(t)) {
+        reuse(g, ci, t, conn);
+        continue;
+      }
+      if (!first && t >= expiry) {
+        due_.push({t.ns(), ci, resolver});
+        return;
+      }
+      const Ended e = request(g, ci, t, first ? res.params().lookup_latency + r.wait : Duration::zero(), !first || ok, r.addresses);
+      // The request path keeps a new connection when its first answer is OK.
+      if (p.keepalive && e.cause == Cause::ok) conn = {e.address, e.connected_at, TimePoint::max()};
+    }
   }
 
   Group& group_of(std::uint32_t ci) {
@@ -228,14 +250,22 @@ class AggregatedClients {
     return groups_[i];
   }
 
+  // What a request came to: its cause, the address of its last attempt and
+  // when that attempt started (a kept connection is open from then).
+  struct Ended {
+    Cause cause = Cause::dns_failure;
+    std::uint16_t address = kNoAddress;
+    TimePoint connected_at;
+  };
+
   // One request sent at `sent` whose first attempt starts `lookup` later.
-  void request(Group& g, std::uint32_t ci, TimePoint sent, Duration lookup, bool answered, const AddressList& answer) {
-    if (sent > w_.horizon) return;
+  Ended request(Group& g, std::uint32_t ci, TimePoint sent, Duration lookup, bool answered, const AddressList& answer) {
+    if (sent > w_.horizon) return {};
     const ClientProfile& p = g.spec->profile;
     w_.metrics->request_started();
     if (!answered) {
       record(sent, sent + lookup, kNoAddress, Cause::dns_failure, false);
-      return;
+      return {};
     }
     Attempts r;
     r.sent = sent;
@@ -245,16 +275,54 @@ class AggregatedClients {
     ClientDnsState unused;
     r.cands = candidates(p, unused, answer, g.rng);
     r.client = ci;
-    attempts(g, r);
+    return attempts(g, r);
+  }
+
+  // FailoverModel::reuse_connection: a request on the kept-alive connection,
+  // which a refusal or silence closes at once and a failed answer when it ends.
+  void reuse(Group& g, std::uint32_t ci, TimePoint t, Connection& conn) {
+    if (t > w_.horizon) return;
+    const ClientProfile& p = g.spec->profile;
+    const std::uint16_t a = conn.address;
+    const AddressState& st = history_.at(a, t);
+    w_.metrics->request_started();
+    w_.metrics->drain.sent(first_client_ + ci, a, t);
+    w_.metrics->attempt_made();
+    const auto& rtt = g.rtt[a];
+    const ConnectResult cr = rtt ? st.connect : ConnectResult::drop;
+    const TimePoint deadline = p.total_timeout > Duration::zero() ? t + p.total_timeout : TimePoint::max();
+    if (cr == ConnectResult::refuse) {
+      conn.close_at = t;  // the gateway behind it is gone: the peer resets it
+      record(t, t + *rtt, a, Cause::connection_reset, st.faulty);
+      return;
+    }
+    if (cr == ConnectResult::drop) {
+      conn.close_at = t;
+      record(t, std::min(deadline, t + (p.read_timeout > Duration::zero() ? p.read_timeout : kOsRetransmitLimit)), a,
+             Cause::read_timeout, st.faulty);
+      return;
+    }
+    const TimePoint read_deadline = p.read_timeout > Duration::zero() ? std::min(deadline, t + p.read_timeout) : deadline;
+    const double service = std::max(0.0, w_.spec->gateways[a].service_time_s.sample(service_rng_));
+    const TimePoint response = t + Duration::from_seconds(service) + st.gray_extra_latency + *rtt;
+    if (response > read_deadline) {
+      conn.close_at = std::min(conn.close_at, read_deadline);
+      record(t, read_deadline, a, Cause::read_timeout, st.faulty);
+      return;
+    }
+    const bool gray = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share);
+    // An HTTP error closes the connection when it ends, unless the client keeps connections across them.
+    if (gray && !p.keep_on_http_error) conn.close_at = std::min(conn.close_at, response);
+    record(t, response, a, gray ? Cause::http_503 : Cause::ok, st.faulty);
   }
 
   // The attempt rules of FailoverModel::attempt / connect_failed / connected /
   // reply, for a gateway that answers at once, against the recorded states.
-  void attempts(Group& g, Attempts& r) {
+  Ended attempts(Group& g, Attempts& r) {
     const ClientProfile& p = g.spec->profile;
     for (;;) {
       const TimePoint t = r.at;
-      if (t > w_.horizon) return;  // still in flight at the end, as a per-request run leaves it
+      if (t > w_.horizon) return {};  // still in flight at the end, as a per-request run leaves it
       const std::uint16_t a = r.cands[r.next++];
       const AddressState& st = history_.at(a, t);
       if (r.first_address == kNoAddress) {
@@ -276,11 +344,11 @@ class AggregatedClients {
         const TimePoint response = at + Duration::from_seconds(service) + st.gray_extra_latency + *rtt;
         if (response > read_deadline) {
           record(r.sent, read_deadline, a, Cause::read_timeout, r.first_faulty);
-        } else {
-          const bool gray = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share);
-          record(r.sent, response, a, gray ? Cause::http_503 : Cause::ok, r.first_faulty);
+          return {Cause::read_timeout, a, t};
         }
-        return;
+        const bool gray = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share);
+        record(r.sent, response, a, gray ? Cause::http_503 : Cause::ok, r.first_faulty);
+        return {gray ? Cause::http_503 : Cause::ok, a, t};
       }
       const bool refused = cr == ConnectResult::refuse && *rtt <= budget;
       const TimePoint failed_at = refused ? t + *rtt : t + budget;
@@ -290,8 +358,9 @@ class AggregatedClients {
         r.at = failed_at;
         continue;
       }
-      record(r.sent, failed_at, a, refused ? Cause::connect_refused : Cause::connect_timeout, r.first_faulty);
-      return;
+      const Cause cause = refused ? Cause::connect_refused : Cause::connect_timeout;
+      record(r.sent, failed_at, a, cause, r.first_faulty);
+      return {cause, a, t};
     }
   }
 
