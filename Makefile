@@ -55,8 +55,9 @@ test-notebooks: build
 	$(PY_ENV) $(PYTHON) scripts/run_notebooks.py --timeout 60 notebooks
 
 test-asan: deps
+	# -O1 -g1: line numbers in the sanitizers' reports at about half the compile time of -O2 -g.
 	cmake -S . -B $(ASAN_BUILD) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRSIM_SANITIZE=ON \
-	  -DDRSIM_WERROR=$(WERROR) -DDRSIM_BUILD_PYTHON=OFF
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DDRSIM_WERROR=$(WERROR) -DDRSIM_BUILD_PYTHON=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 

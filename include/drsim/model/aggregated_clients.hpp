@@ -56,6 +56,7 @@
 #include "drsim/core/time.hpp"
 #include "drsim/model/client.hpp"
 #include "drsim/model/client_population.hpp"
+#include "drsim/model/connect_rules.hpp"
 #include "drsim/model/dns.hpp"
 #include "drsim/model/event_kinds.hpp"
 #include "drsim/model/faults.hpp"
@@ -330,14 +331,10 @@ class AggregatedClients {
         r.first_faulty = st.faulty;
         w_.metrics->drain.sent(first_client_ + r.client, a, t);
       }
-      const TimePoint limit = p.split == ConnectSplit::per_address ? std::min(t + p.connect_timeout, r.deadline)
-                                                                   : std::min(r.dial_deadline, r.deadline);
-      const Duration budget = attempt_timeout(p, limit - t, r.cands.size() - (r.next - 1));
       const auto& rtt = g.rtt[a];
-      const ConnectResult cr = rtt ? st.connect : ConnectResult::drop;
-      w_.metrics->connection_opened(kUntrackedClient, a, cr == ConnectResult::drop || *rtt > budget ? budget : *rtt);
-      const bool wins = cr == ConnectResult::accept && (*rtt <= budget || (p.split == ConnectSplit::race && t + *rtt <= limit));
-      if (wins) {
+      const ConnectAttempt c = connect_attempt(p, t, r.dial_deadline, r.deadline, r.cands.size() - (r.next - 1), rtt, st.connect);
+      w_.metrics->connection_opened(kUntrackedClient, a, c.took);
+      if (c.wins) {
         const TimePoint at = t + *rtt;
         const TimePoint read_deadline = p.read_timeout > Duration::zero() ? std::min(r.deadline, at + p.read_timeout) : r.deadline;
         const double service = std::max(0.0, w_.spec->gateways[a].service_time_s.sample(service_rng_));
@@ -350,17 +347,12 @@ class AggregatedClients {
         record(r.sent, response, a, gray ? Cause::http_503 : Cause::ok, r.first_faulty);
         return {gray ? Cause::http_503 : Cause::ok, a, t};
       }
-      const bool refused = cr == ConnectResult::refuse && *rtt <= budget;
-      const TimePoint failed_at = refused ? t + *rtt : t + budget;
-      const bool may_fall_back = refused ? p.fallback_on_refused : p.fallback_on_timeout;
-      const TimePoint until = p.split == ConnectSplit::per_address ? r.deadline : std::min(r.dial_deadline, r.deadline);
-      if (may_fall_back && r.next < r.cands.size() && failed_at < until) {
-        r.at = failed_at;
+      if (falls_back(p, c.failure, r.next < r.cands.size(), c.failed_at, r.dial_deadline, r.deadline)) {
+        r.at = c.failed_at;
         continue;
       }
-      const Cause cause = refused ? Cause::connect_refused : Cause::connect_timeout;
-      record(r.sent, failed_at, a, cause, r.first_faulty);
-      return {cause, a, t};
+      record(r.sent, c.failed_at, a, c.failure, r.first_faulty);
+      return {c.failure, a, t};
     }
   }
 

@@ -36,6 +36,7 @@
 #include "drsim/model/alerts.hpp"
 #include "drsim/model/client.hpp"
 #include "drsim/model/client_population.hpp"
+#include "drsim/model/connect_rules.hpp"
 #include "drsim/model/dns.hpp"
 #include "drsim/model/event_kinds.hpp"
 #include "drsim/model/faults.hpp"
@@ -317,36 +318,23 @@ class FailoverModel {
     const std::uint16_t a = r.cands[r.next++];
     note_first_address(r, a);
     const TimePoint now = sim_.now();
-    const TimePoint limit = dial_limit(r, p, now);
-    const Duration budget = attempt_timeout(p, limit - now, r.cands.size() - (r.next - 1));
     const auto rtt = client_rtt(r.client, a);
-    const ConnectResult cr = rtt ? lbs_[a].connect() : ConnectResult::drop;
-    metrics_.connection_opened(r.client, a, cr == ConnectResult::drop || *rtt > budget ? budget : *rtt);
-    // Racing clients leave a pending attempt running: one that would connect still wins.
-    const bool wins = cr == ConnectResult::accept &&
-                      (*rtt <= budget || (p.split == ConnectSplit::race && now + *rtt <= limit));
-    if (wins) {
+    const ConnectAttempt c = connect_attempt(p, now, r.dial_deadline, r.deadline, r.cands.size() - (r.next - 1), rtt,
+                                             rtt ? lbs_[a].connect() : ConnectResult::drop);
+    metrics_.connection_opened(r.client, a, c.took);
+    if (c.wins) {
       connected(ri, a, now + *rtt, *rtt);
-    } else if (cr == ConnectResult::refuse && *rtt <= budget) {
-      sim_.at(now + *rtt, [this, ri, a] { connect_failed(ri, a, Cause::connect_refused); }, tag(EventKind::connect_failed, 0));
+    } else if (c.failure == Cause::connect_refused) {
+      sim_.at(c.failed_at, [this, ri, a] { connect_failed(ri, a, Cause::connect_refused); }, tag(EventKind::connect_failed, 0));
     } else {
-      sim_.at(now + budget, [this, ri, a] { connect_failed(ri, a, Cause::connect_timeout); }, tag(EventKind::connect_failed, 1));
+      sim_.at(c.failed_at, [this, ri, a] { connect_failed(ri, a, Cause::connect_timeout); }, tag(EventKind::connect_failed, 1));
     }
-  }
-
-  /// Until when the attempt starting now may try: the whole call's deadline
-  /// and the connect budget (its own with per_address, else the shared one).
-  static TimePoint dial_limit(const Request& r, const ClientProfile& p, TimePoint now) {
-    if (p.split == ConnectSplit::per_address) return std::min(now + p.connect_timeout, r.deadline);
-    return std::min(r.dial_deadline, r.deadline);
   }
 
   void connect_failed(std::uint32_t ri, std::uint16_t address, Cause cause) {
     Request& r = requests_[ri];
     const ClientProfile& p = clients_->profile_of(r.client);
-    const bool may_fall_back = cause == Cause::connect_refused ? p.fallback_on_refused : p.fallback_on_timeout;
-    const TimePoint until = p.split == ConnectSplit::per_address ? r.deadline : std::min(r.dial_deadline, r.deadline);
-    if (may_fall_back && r.next < r.cands.size() && sim_.now() < until) {
+    if (falls_back(p, cause, r.next < r.cands.size(), sim_.now(), r.dial_deadline, r.deadline)) {
       attempt(ri);
       return;
     }
