@@ -48,6 +48,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drsim/core/event_queue.hpp"
@@ -303,18 +304,30 @@ class AggregatedClients {
              Cause::read_timeout, st.faulty);
       return;
     }
-    const TimePoint read_deadline = p.read_timeout > Duration::zero() ? std::min(deadline, t + p.read_timeout) : deadline;
+    const auto [cause, ended] = answer(g, a, st, t, t, *rtt, deadline, st.faulty);
+    // A read timeout closes the connection when it ends, and so does an HTTP
+    // error unless the client keeps connections across them.
+    if (cause == Cause::read_timeout || (cause == Cause::http_503 && !p.keep_on_http_error))
+      conn.close_at = std::min(conn.close_at, ended);
+  }
+
+  // The gateway answers a request whose connection is up at `at`
+  // (FailoverModel::connected and reply, for a gateway that answers at once):
+  // the reply comes back after the service time, any gray-failure delay and
+  // the way back, unless the read deadline comes first. Records the request.
+  std::pair<Cause, TimePoint> answer(Group& g, std::uint16_t a, const AddressState& st, TimePoint sent, TimePoint at,
+                                     Duration rtt, TimePoint deadline, bool to_faulty) {
+    const ClientProfile& p = g.spec->profile;
+    const TimePoint read_deadline = p.read_timeout > Duration::zero() ? std::min(deadline, at + p.read_timeout) : deadline;
     const double service = std::max(0.0, w_.spec->gateways[a].service_time_s.sample(service_rng_));
-    const TimePoint response = t + Duration::from_seconds(service) + st.gray_extra_latency + *rtt;
+    const TimePoint response = at + Duration::from_seconds(service) + st.gray_extra_latency + rtt;
     if (response > read_deadline) {
-      conn.close_at = std::min(conn.close_at, read_deadline);
-      record(t, read_deadline, a, Cause::read_timeout, st.faulty);
-      return;
+      record(sent, read_deadline, a, Cause::read_timeout, to_faulty);
+      return {Cause::read_timeout, read_deadline};
     }
-    const bool gray = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share);
-    // An HTTP error closes the connection when it ends, unless the client keeps connections across them.
-    if (gray && !p.keep_on_http_error) conn.close_at = std::min(conn.close_at, response);
-    record(t, response, a, gray ? Cause::http_503 : Cause::ok, st.faulty);
+    const Cause cause = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share) ? Cause::http_503 : Cause::ok;
+    record(sent, response, a, cause, to_faulty);
+    return {cause, response};
   }
 
   // The attempt rules of FailoverModel::attempt / connect_failed / connected /
@@ -334,19 +347,7 @@ class AggregatedClients {
       const auto& rtt = g.rtt[a];
       const ConnectAttempt c = connect_attempt(p, t, r.dial_deadline, r.deadline, r.cands.size() - (r.next - 1), rtt, st.connect);
       w_.metrics->connection_opened(kUntrackedClient, a, c.took);
-      if (c.wins) {
-        const TimePoint at = t + *rtt;
-        const TimePoint read_deadline = p.read_timeout > Duration::zero() ? std::min(r.deadline, at + p.read_timeout) : r.deadline;
-        const double service = std::max(0.0, w_.spec->gateways[a].service_time_s.sample(service_rng_));
-        const TimePoint response = at + Duration::from_seconds(service) + st.gray_extra_latency + *rtt;
-        if (response > read_deadline) {
-          record(r.sent, read_deadline, a, Cause::read_timeout, r.first_faulty);
-          return {Cause::read_timeout, a, t};
-        }
-        const bool gray = st.gray_error_share > 0 && gray_rng_.bernoulli(st.gray_error_share);
-        record(r.sent, response, a, gray ? Cause::http_503 : Cause::ok, r.first_faulty);
-        return {gray ? Cause::http_503 : Cause::ok, a, t};
-      }
+      if (c.wins) return {answer(g, a, st, r.sent, t + *rtt, *rtt, r.deadline, r.first_faulty).first, a, t};
       if (falls_back(p, c.failure, r.next < r.cands.size(), c.failed_at, r.dial_deadline, r.deadline)) {
         r.at = c.failed_at;
         continue;
