@@ -291,7 +291,8 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
         result.warnings.push_back(line);
     }
     ModelSpec spec = sc.spec();
-    spec.log_events = false;  // a sweep reports figures, not event logs
+    spec.log_events = false;  // a sweep reports figures, not event logs or fortio's statistics
+    spec.report_detail = false;
     specs.push_back(std::move(spec));
   }
 

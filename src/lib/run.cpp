@@ -134,7 +134,7 @@ Result run(const Scenario& scenario, const RunOptions& options) {
     ModelSpec spec = scenario.spec();
     if (k > 0) {
       spec.log_events = false;  // only replication 0's log and series detail are reported
-      spec.detailed_series = false;
+      spec.report_detail = false;
     }
     FailoverModel model(spec, replication_seed(options.seed, k));
     RunMetrics& m = model.run();

@@ -183,7 +183,8 @@ TEST_CASE("An aggregated client costs no event per request and no simulator slot
   const auto& mb = b.run();
   // Only the control plane's events run in the simulator: probes, checks, faults.
   CHECK(a.simulator().executed_events() * 20 < ma.started());
-  CHECK(b.simulator().executed_events() > 2 * mb.started());
+  // Per request, at least each request's own arrival is an event.
+  CHECK(b.simulator().executed_events() >= mb.started());
   CHECK(a.peak_in_flight() == 0);
 }
 

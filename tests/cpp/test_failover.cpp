@@ -4,8 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
+#include "cli_runner.hpp"
 #include "drsim/core/stats.hpp"
+#include "drsim/run.hpp"
+#include "drsim/scenario/scenario.hpp"
 #include "model_fixture.hpp"
 
 using namespace drsim;
@@ -418,4 +423,76 @@ TEST_CASE("A run without a fault that changes the answer has no drain curve", "[
   o.fault_at = 1000_s;  // after the run
   FailoverModel model(two_region_spec(o), 1);
   CHECK_FALSE(model.run().drain.started());
+}
+
+namespace {
+std::string model_text(const std::string& file) {
+  std::ifstream in(drsim::testing::source_path("models/" + file));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+std::string replaced_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+  return text;
+}
+/// Every count and figure a run reports, with and without the request
+/// path's shortcuts (early settling, taking a request at the pods before its
+/// arrival event), for the same seed.
+void check_shortcuts_change_nothing(const Scenario& sc, std::uint64_t seed) {
+  ModelSpec plain = sc.spec();
+  plain.request_shortcuts = false;
+  FailoverModel fast(sc.spec(), seed), slow(plain, seed);
+  const RunMetrics& a = fast.run();
+  const RunMetrics& b = slow.run();
+  CHECK(fast.simulator().executed_events() < slow.simulator().executed_events());
+  CHECK(a.started() == b.started());
+  CHECK(a.completed() == b.completed());
+  for (std::size_t c = 0; c < kCauseCount; ++c) CHECK(a.count(static_cast<Cause>(c)) == b.count(static_cast<Cause>(c)));
+  CHECK(headline_figures(a) == headline_figures(b));
+  for (std::size_t s = 0; s < a.seconds(); ++s)
+    for (std::size_t r = 0; r <= a.regions(); ++r) CHECK(a.at(s, r).by_cause == b.at(s, r).by_cause);
+  for (std::size_t r = 0; r < a.regions(); ++r) {
+    const auto& ca = a.capacity(r).samples;
+    const auto& cb = b.capacity(r).samples;
+    REQUIRE(ca.size() == cb.size());
+    for (std::size_t s = 0; s < ca.size(); ++s) {
+      CHECK(ca[s].ready == cb[s].ready);
+      CHECK(ca[s].cpu_utilization_pct == cb[s].cpu_utilization_pct);
+      CHECK(ca[s].queue_length == cb[s].queue_length);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("The request path's shortcuts change no figure, only the number of events", "[failover][determinism]") {
+  SECTION("the seed drill: one fortio connection, a gateway deleted") {
+    const Scenario sc = Scenario::from_json(model_text("asm-gtm-drill.json"), "drill");
+    for (std::uint64_t seed : {1, 2, 3}) check_shortcuts_change_nothing(sc, seed);
+  }
+  SECTION("the surviving-region spike: 500 open-loop clients, rate limits, the HPA, queues, a region outage") {
+    std::string text = replaced(model_text("surviving-region-spike.json"), R"("at": "10m")", R"("at": "2m")");
+    text = replaced(text, R"("duration": "30m")", R"("duration": "5m")");
+    const Scenario sc = Scenario::from_json(text, "spike");
+    check_shortcuts_change_nothing(sc, 1);
+  }
+  SECTION("an overloaded gateway: requests wait, time out and are rate limited") {
+    std::string text = replaced(model_text("surviving-region-spike.json"), R"("at": "10m")", R"("at": "1m")");
+    text = replaced(text, R"("duration": "30m")", R"("duration": "3m")");
+    // 40 ms of CPU a request: a pod's 2 workers take 50/s, its rate limit admits 100/s.
+    text = replaced_all(text, R"({"exponential": "1.1ms"})", R"({"exponential": "40ms"})");
+    text = replaced(text, R"("rate": "2000/s")", R"("rate": "3000/s")");
+    const Scenario sc = Scenario::from_json(text, "overload");
+    check_shortcuts_change_nothing(sc, 4);
+    FailoverModel m(sc.spec(), 4);
+    const RunMetrics& r = m.run();
+    CHECK(r.count(Cause::http_429) > 1000);
+    CHECK(r.count(Cause::read_timeout) > 1000);
+    CHECK(r.count(Cause::http_503) > 0);
+  }
 }

@@ -158,7 +158,12 @@ TEST_CASE("A client timeout is reported at the timeout, and the abandoned reques
   CHECK(rec.completed == std::vector<Completed>{{2, timed_out, 500_ms, at(500_ms)},
                                                 {0, served, 1_s, at(1_s)},
                                                 {1, timed_out, 1500_ms, at(1500_ms)}});
-  CHECK(sim.now() == at(3_s));  // the pod kept working until 3 s
+  // Nobody waits any more, yet the pod keeps working until 3 s.
+  sim.run_until(at(2500_ms));
+  CHECK(gw.busy_workers(pod) == 1);
+  CHECK(gw.in_flight() == 1);
+  CHECK(gw.cpu_time(pod) == 2500_ms);
+  sim.run_until(at(3_s));
   const auto& stats = gw.stats(pod);
   CHECK(stats.served == 1);
   CHECK(stats.abandoned == 2);
@@ -168,9 +173,10 @@ TEST_CASE("A client timeout is reported at the timeout, and the abandoned reques
   CHECK(gw.in_flight() == 0);
 }
 
-TEST_CASE("A request that starts at once needs a timeout event only when its client gives up first", "[gateway]") {
-  // One worker per pod, 1 s per request: a timeout event would be cancelled
-  // on completion and sit in the event queue until its time, one per request.
+TEST_CASE("An accepted request costs one event: its end, or its client's timeout when that comes first", "[gateway]") {
+  // One worker per pod, 1 s per request. The pod plans each request when it
+  // takes it, so neither a start, nor a cancelled timeout, nor an abandoned
+  // request's end needs an event.
   Simulator sim;
   Recorder rec{&sim, {}};
   Gateway gw(sim, fixed_cost(1, 1_s), GatewayCompletion::to(rec));
@@ -181,9 +187,9 @@ TEST_CASE("A request that starts at once needs a timeout event only when its cli
   CHECK(sim.pending_events() == 1);
   gw.submit_to(b, 1, 1_s);  // the client gives up as the work ends: the client's timeout comes first
   gw.submit_to(c, 2, 500_ms);
-  CHECK(sim.pending_events() == 5);
+  CHECK(sim.pending_events() == 3);
   sim.run();
-  // At 1 s in scheduling order: A's completion, B's timeout, then B's work ends (wasted).
+  // At 1 s in scheduling order: A's completion, then B's timeout (B's work ends then too, wasted).
   CHECK(rec.completed == std::vector<Completed>{{2, timed_out, 500_ms, at(500_ms)},
                                                 {0, served, 1_s, at(1_s)},
                                                 {1, timed_out, 1_s, at(1_s)}});
@@ -275,6 +281,32 @@ TEST_CASE("Gateway events carry their kind and the gateway's component into the 
   };
   CHECK(fingerprint(3) == fingerprint(3));
   CHECK(fingerprint(3) != fingerprint(4));
+}
+
+TEST_CASE("A planning gateway answers each request at once with its start, end and whether its client waits", "[gateway]") {
+  // 2 workers, 100 ms each, at most 1 waiting: the plan is the multi-server
+  // FIFO queue's (Lindley) recursion, with no event at all.
+  Simulator sim;
+  Gateway gw(sim, fixed_cost(2, 100_ms, 1), "gateway", 0);
+  const auto pod = gw.add_pod(Duration::zero());
+  const GatewayPlan a = gw.plan_to(pod, at(0_ms), 1_s);
+  const GatewayPlan b = gw.plan_to(pod, at(10_ms), 1_s);
+  const GatewayPlan c = gw.plan_to(pod, at(20_ms), 150_ms);  // waits for a's worker, done at 200 ms: gives up at 170 ms
+  const GatewayPlan d = gw.plan_to(pod, at(30_ms), 1_s);     // the one waiting place is taken
+  const GatewayPlan e = gw.plan_to(pod, at(150_ms), 1_s);    // c has started and b's worker is free: e starts at once
+  CHECK(sim.pending_events() == 0);
+  CHECK((a.admission == GatewayAdmission::accepted && a.start == at(0_ms) && a.done == at(100_ms) && !a.abandoned));
+  CHECK((b.start == at(10_ms) && b.done == at(110_ms)));
+  CHECK((c.start == at(100_ms) && c.done == at(200_ms) && c.abandoned));
+  CHECK(d.admission == GatewayAdmission::overflow);
+  CHECK((e.admission == GatewayAdmission::accepted && e.start == at(150_ms) && e.done == at(250_ms)));
+  CHECK(gw.stats(pod).queue_time == 80_ms);  // c waited 80 ms, the others not at all
+  CHECK(gw.stats(pod).wasted == 1);
+  sim.run_until(at(160_ms));
+  CHECK(gw.busy_workers(pod) == 2);  // c and e
+  CHECK(gw.queue_length(pod) == 0);
+  CHECK(gw.cpu_time(pod) == 270_ms);  // a 100 + b 100 + c 60 + e 10
+  CHECK_THROWS_AS(gw.submit(9), std::invalid_argument);  // no completion to report through
 }
 
 TEST_CASE("Gateway configuration errors are reported", "[gateway]") {

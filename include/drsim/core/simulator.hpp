@@ -119,6 +119,13 @@ class BasicSimulator {
   /// Ends the current run_until / run after the running event returns.
   void stop() { stopped_ = true; }
 
+  /// The time of the earliest pending event, TimePoint::max() when none. A
+  /// cancelled event counts until its time comes (it leaves the queue then),
+  /// so this is never later than the next event that will run.
+  [[nodiscard]] TimePoint next_event_time() const {
+    return queue_.empty() ? TimePoint::max() : TimePoint::from_ns(queue_.top_time());
+  }
+
   /// Events scheduled and neither run nor cancelled (timers count once).
   [[nodiscard]] std::size_t pending_events() const { return live_; }
   [[nodiscard]] std::uint64_t executed_events() const { return executed_; }

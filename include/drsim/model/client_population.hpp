@@ -127,21 +127,22 @@ class ClientPopulations {
     }
   }
 
-  /// The client's request has ended: fortio paces the next call, a
+  /// The client's request has ended at `ended` (now, or later when the
+  /// request path knew its end early): fortio paces the next call, a
   /// closed-loop user thinks first, open-loop arrivals run on their own.
-  void done(std::uint32_t client) {
+  void done(std::uint32_t client, TimePoint ended) {
     const Client& c = clients_[client];
     const PopulationSpec& ps = specs()[c.population];
     Population& pop = populations_[c.population];
     switch (ps.load.kind) {
       case LoadKind::fortio: {
-        const TimePoint next = pacers_[static_cast<std::size_t>(c.pacer)].next_send(sim_->now(), pop.rng);
+        const TimePoint next = pacers_[static_cast<std::size_t>(c.pacer)].next_send(ended, pop.rng);
         if (next != TimePoint::max()) schedule_send(client, next);
         break;
       }
       case LoadKind::closed_loop: {
         const TimePoint end = TimePoint::start() + ps.load.start + ps.load.duration;
-        const TimePoint next = sim_->now() + Duration::from_seconds(std::max(0.0, ps.load.think_s.sample(pop.rng)));
+        const TimePoint next = ended + Duration::from_seconds(std::max(0.0, ps.load.think_s.sample(pop.rng)));
         if (next < end) schedule_send(client, next);
         break;
       }
@@ -176,12 +177,15 @@ class ClientPopulations {
       sim_->at(t, [this, pi] { arrival(pi); }, tag(EventKind::arrival, static_cast<std::uint16_t>(pi)));
   }
 
-  // An open-loop arrival goes to a random client of the population.
+  // An open-loop arrival goes to a random client of the population. The
+  // next arrival is scheduled first, so that while the request path runs the
+  // simulator already knows the next thing due (FailoverModel takes a
+  // request at the pods at once when nothing comes before it).
   void arrival(std::uint32_t pi) {
     Population& pop = populations_[pi];
     const std::uint32_t ci = pop.first_client + static_cast<std::uint32_t>(pop.rng.below(pop.clients));
-    sink_->send(ci);
     schedule_arrival(pi, pop.arrivals->next(sim_->now(), pop.rng));
+    sink_->send(ci);
   }
 
   Simulator* sim_;

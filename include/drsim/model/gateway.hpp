@@ -3,25 +3,32 @@
 // Each pod has `workers` servers (Envoy's --concurrency: requests it works on
 // at once) and a bounded FIFO of pending requests; a request that finds the
 // queue full is refused with 503 (response flag UO, circuit-breaker overflow).
-// A request's CPU cost is drawn from `service_time` when a worker takes it.
+// A request's CPU cost is drawn from `service_time` when the pod takes it.
 // A new pod takes traffic only once its start-up time has passed; a removed
 // pod takes no new requests, finishes the ones it holds, then terminates.
 //
-// Clients give up at their timeout. The gateway then reports the request as
-// `client_timeout` at that instant, but does not learn that the client left:
-// the request keeps its place in the queue and its worker, and its CPU is
-// spent for nothing (wasted work), which is what makes an overloaded gateway
-// collapse rather than merely saturate.
+// Clients give up at their timeout. The gateway does not learn that the
+// client left: the request keeps its place in the queue and its worker, and
+// its CPU is spent for nothing (wasted work), which is what makes an
+// overloaded gateway collapse rather than merely saturate.
 //
-// Per-pod CPU accounting integrates the number of busy workers over time, so
-// cpu_time() / (workers x elapsed) is the utilisation and the difference of
-// two cpu_time() readings over a scrape window is what metrics-server reports
-// to the HPA.
+// Why a request's whole fate is known when the pod takes it: the queue is
+// FIFO over identical workers and nothing a client does reaches the pod
+// afterwards (an abandoned request still runs). So the request starts when
+// the earliest worker is free (or at once) and ends its cost later, the
+// multi-server Lindley recursion; a worker's assigned work after any instant
+// is one contiguous block ending at its `free_at`. Everything the pod is
+// asked about later follows from those times: busy workers (free_at after
+// now), the queue (requests whose start is after now; starts never decrease
+// in FIFO order), CPU used (costs assigned minus the work still ahead), a
+// draining pod's end. No event marks a start or an end.
 //
-// Hot path: per-request state lives in a pooled vector of slots recycled
-// through a free list, pending queues are rings that only grow, events
-// capture `this` and a slot index, and outcomes go through one function
-// pointer. Once the pools have grown to the working size nothing allocates.
+// Two ways to use it: `plan_to` answers at once with the request's start, end
+// and whether its client gives up first (the request path needs no event at
+// all: see GatewayDeployment and FailoverModel); `submit` / `submit_to` do
+// the same and report the outcome through the completion, one event per
+// request (its end, or its client's timeout when that comes first). Either
+// way the request path allocates nothing once the queues have grown.
 #pragma once
 
 #include <algorithm>
@@ -123,33 +130,42 @@ struct GatewayCompletion {
   }
 };
 
+/// A request the pod took, as planned when it arrived.
+struct GatewayPlan {
+  GatewayAdmission admission = GatewayAdmission::no_ready_pod;
+  TimePoint start;           ///< a worker takes it up
+  TimePoint done;            ///< the worker is finished with it
+  bool abandoned = false;    ///< the client gives up (at arrival + timeout) before `done`
+};
+
 namespace detail {
-/// FIFO of 32-bit indices in a power-of-two ring that doubles when full and
+/// FIFO of 64-bit values in a power-of-two ring that doubles when full and
 /// never shrinks, so a queue at its working size pushes and pops for free.
-class IndexRing {
+class TimeRing {
  public:
   [[nodiscard]] bool empty() const { return size_ == 0; }
   [[nodiscard]] std::size_t size() const { return size_; }
-  void push(std::uint32_t v) {
+  [[nodiscard]] std::int64_t front() const { return buf_[head_]; }
+  /// The i-th value from the back (0: the newest).
+  [[nodiscard]] std::int64_t from_back(std::size_t i) const { return buf_[(head_ + size_ - 1 - i) & (buf_.size() - 1)]; }
+  void push(std::int64_t v) {
     if (size_ == buf_.size()) grow();
     buf_[(head_ + size_) & (buf_.size() - 1)] = v;
     ++size_;
   }
-  std::uint32_t pop() {
-    const std::uint32_t v = buf_[head_];
+  void pop() {
     head_ = (head_ + 1) & (buf_.size() - 1);
     --size_;
-    return v;
   }
 
  private:
   void grow() {
-    std::vector<std::uint32_t> bigger(std::max<std::size_t>(16, buf_.size() * 2));
+    std::vector<std::int64_t> bigger(std::max<std::size_t>(16, buf_.size() * 2));
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
     buf_ = std::move(bigger);
     head_ = 0;
   }
-  std::vector<std::uint32_t> buf_;
+  std::vector<std::int64_t> buf_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
 };
@@ -170,13 +186,14 @@ class Gateway {
   /// `component` tells this gateway's events apart from another's in the fingerprint.
   Gateway(Simulator& sim, GatewayConfig config, GatewayCompletion completion, std::string_view stream_name = "gateway",
           std::uint16_t component = 0)
-      : sim_(sim),
-        config_(std::move(config)),
-        completion_(completion),
-        rng_(sim.stream(stream_name)),
-        component_(component) {
+      : Gateway(sim, std::move(config), stream_name, component) {
+    if (completion.on_done == nullptr) throw ParameterError("gateway: a completion function is required");
+    completion_ = completion;
+  }
+  /// A gateway whose caller plans every request itself (plan_to) and needs no completion.
+  Gateway(Simulator& sim, GatewayConfig config, std::string_view stream_name, std::uint16_t component)
+      : sim_(sim), config_(std::move(config)), rng_(sim.stream(stream_name)), component_(component) {
     config_.validate();
-    if (completion_.on_done == nullptr) throw ParameterError("gateway: a completion function is required");
   }
   // Scheduled events point at this object.
   Gateway(const Gateway&) = delete;
@@ -189,7 +206,7 @@ class Gateway {
     if (startup.is_negative()) throw ParameterError("gateway: start-up time must not be negative");
     const auto pod = static_cast<PodId>(pods_.size());
     pods_.emplace_back();
-    pods_.back().accounted_at = sim_.now();
+    free_at_.resize(free_at_.size() + config_.workers, TimePoint::start().ns());
     if (startup == Duration::zero()) {
       mark_ready(pod);
     } else {
@@ -210,7 +227,6 @@ class Gateway {
       case GatewayPodState::ready:
         ready_.erase(std::find(ready_.begin(), ready_.end(), pod));
         p.state = GatewayPodState::draining;
-        terminate_if_drained(p);
         break;
       case GatewayPodState::draining:
       case GatewayPodState::terminated:
@@ -228,44 +244,104 @@ class Gateway {
   }
 
   /// Sends a request to one pod (a caller doing its own balancing). A pod
-  /// that is not ready refuses it.
+  /// that is not ready refuses it. An accepted request's outcome comes
+  /// through the completion: served when its worker is done, client_timeout
+  /// at `timeout` when that comes first (the work is still done, unreported).
   GatewayAdmission submit_to(PodId pod, RequestId request, Duration timeout = Duration::max()) {
-    Pod& p = pods_.at(pod);
-    if (p.state != GatewayPodState::ready) return GatewayAdmission::no_ready_pod;
-    const bool worker_free = p.busy < config_.workers;
+    if (completion_.on_done == nullptr) throw ParameterError("gateway: submit needs a completion (this gateway only plans)");
+    const TimePoint now = sim_.now();
+    const GatewayPlan plan = plan_to(pod, now, timeout);
+    if (plan.admission != GatewayAdmission::accepted) return plan.admission;
+    const GatewayOutcome outcome = plan.abandoned ? GatewayOutcome::client_timeout : GatewayOutcome::served;
+    const TimePoint when = plan.abandoned ? now + timeout : plan.done;
+    const Duration latency = when - now;
+    sim_.at(when, [this, request, outcome, latency] { completion_(request, outcome, latency); },
+            tag(plan.abandoned ? kClientTimeoutEvent : kRequestDoneEvent));
+    return GatewayAdmission::accepted;
+  }
+
+  /// The pod takes a request arriving at `at` (no earlier than any request
+  /// it took before, and with nothing else due at the pod in between: the
+  /// caller's simulator time, or a time it knows no event precedes) and says
+  /// at once when it starts, when it ends and whether its client, waiting
+  /// `timeout`, gives up first. No event is scheduled.
+  GatewayPlan plan_to(PodId pod, TimePoint at, Duration timeout = Duration::max()) {
+    Pod& p = pods_[pod];
+    GatewayPlan plan;
+    if (p.state != GatewayPodState::ready) return plan;
+    const std::int64_t t = at.ns();
+    // The requests that were waiting and have started by now leave the queue.
+    while (!p.queue.empty() && p.queue.front() <= t) p.queue.pop();
+    std::int64_t* workers = &free_at_[static_cast<std::size_t>(pod) * config_.workers];
+    std::uint32_t w = 0;
+    for (std::uint32_t i = 1; i < config_.workers; ++i)
+      if (workers[i] < workers[w]) w = i;
+    const bool worker_free = workers[w] <= t;
     if (!worker_free && p.queue.size() >= config_.max_pending) {
       ++p.stats.overflowed;
-      return GatewayAdmission::overflow;
+      plan.admission = GatewayAdmission::overflow;
+      return plan;
     }
+    const Duration cost = sample_cost();
+    const std::int64_t start = worker_free ? t : workers[w];
+    if (!worker_free) p.queue.push(start);
+    workers[w] = start + cost.ns();
+    p.assigned_cpu_ns += cost.ns();
+    plan.admission = GatewayAdmission::accepted;
+    plan.start = TimePoint::from_ns(start);
+    plan.done = TimePoint::from_ns(workers[w]);
+    // A client that gives up the instant the work ends has given up (its timer fires first).
+    plan.abandoned = timeout < Duration::max() && plan.done >= at + timeout;
     ++p.stats.accepted;
-    const std::uint32_t slot = allocate_slot(request, pod);
-    if (worker_free) {
-      // The request starts now and its service time is known, so the client's
-      // timeout needs an event only when it comes first: a timeout cancelled
-      // on completion would sit in the event queue until its time, one per
-      // request (a drill's queue held ~300 of them, 100/s x fortio's 3 s).
-      const Duration cost = sample_cost();
-      if (cost >= timeout) watch_timeout(slot, timeout);
-      start(p, slot, cost);
+    ++p.stats.started;
+    p.stats.queue_time += plan.start - at;
+    if (plan.abandoned) {
+      ++p.stats.abandoned;
+      ++p.stats.wasted;
+      p.stats.wasted_cpu_time += cost;
     } else {
-      watch_timeout(slot, timeout);
-      p.queue.push(slot);
+      ++p.stats.served;
     }
-    return GatewayAdmission::accepted;
+    return plan;
   }
 
   [[nodiscard]] std::size_t pod_count() const { return pods_.size(); }
   [[nodiscard]] std::size_t ready_pod_count() const { return ready_.size(); }
-  [[nodiscard]] GatewayPodState state(PodId pod) const { return pods_.at(pod).state; }
-  [[nodiscard]] std::uint32_t busy_workers(PodId pod) const { return pods_.at(pod).busy; }
-  [[nodiscard]] std::size_t queue_length(PodId pod) const { return pods_.at(pod).queue.size(); }
-  /// Requests accepted and not yet completed by a worker (abandoned ones included).
-  [[nodiscard]] std::size_t in_flight() const { return slots_.live(); }
-
-  /// CPU the pod has used from its creation up to now.
-  [[nodiscard]] Duration cpu_time(PodId pod) const {
+  /// A removed pod is draining until its last request ends, then terminated.
+  [[nodiscard]] GatewayPodState state(PodId pod) const {
     const Pod& p = pods_.at(pod);
-    return Duration::nanoseconds(p.cpu_ns + static_cast<std::int64_t>(p.busy) * (sim_.now() - p.accounted_at).ns());
+    if (p.state == GatewayPodState::draining && busy_workers(pod) == 0) return GatewayPodState::terminated;
+    return p.state;
+  }
+  [[nodiscard]] std::uint32_t busy_workers(PodId pod) const {
+    const std::int64_t now = sim_.now().ns();
+    std::uint32_t busy = 0;
+    for (const std::int64_t f : workers_of(pod)) busy += f > now ? 1 : 0;
+    return busy;
+  }
+  /// Requests waiting for a worker now.
+  [[nodiscard]] std::size_t queue_length(PodId pod) const {
+    const detail::TimeRing& q = pods_.at(pod).queue;
+    const std::int64_t now = sim_.now().ns();
+    std::size_t n = 0;
+    while (n < q.size() && q.from_back(n) > now) ++n;
+    return n;
+  }
+  /// Requests accepted whose work is not done yet (abandoned ones included):
+  /// one on each busy worker and the queue.
+  [[nodiscard]] std::size_t in_flight() const {
+    std::size_t n = 0;
+    for (PodId i = 0; i < pods_.size(); ++i) n += busy_workers(i) + queue_length(i);
+    return n;
+  }
+
+  /// CPU the pod has used from its creation up to now: the costs assigned
+  /// minus the work still ahead of its workers.
+  [[nodiscard]] Duration cpu_time(PodId pod) const {
+    const std::int64_t now = sim_.now().ns();
+    std::int64_t ahead = 0;
+    for (const std::int64_t f : workers_of(pod)) ahead += f > now ? f - now : 0;
+    return Duration::nanoseconds(pods_.at(pod).assigned_cpu_ns - ahead);
   }
   /// CPU of every pod, terminated ones included.
   [[nodiscard]] Duration total_cpu_time() const {
@@ -273,6 +349,8 @@ class Gateway {
     for (PodId i = 0; i < pods_.size(); ++i) total += cpu_time(i);
     return total;
   }
+  /// Counters of the requests the pod took, each counted when taken (so a
+  /// request still in flight counts as served or wasted as planned).
   [[nodiscard]] const GatewayPodStats& stats(PodId pod) const { return pods_.at(pod).stats; }
   [[nodiscard]] GatewayPodStats total_stats() const {
     GatewayPodStats total;
@@ -281,97 +359,31 @@ class Gateway {
   }
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
 
-  /// Pre-sizes the request pool for `requests` in flight at once.
-  void reserve(std::size_t requests) { slots_.reserve(requests); }
-
  private:
   struct Pod {
     GatewayPodState state = GatewayPodState::starting;
-    std::uint32_t busy = 0;
-    detail::IndexRing queue;  // slots waiting for a worker
+    detail::TimeRing queue;  // start times (ns) of requests that had to wait, in FIFO order
     EventHandle startup;
-    std::int64_t cpu_ns = 0;  // busy-worker integral up to accounted_at
-    TimePoint accounted_at;
+    std::int64_t assigned_cpu_ns = 0;  // costs of every request taken
     GatewayPodStats stats;
   };
 
-  struct RequestSlot {
-    RequestId request = 0;
-    PodId pod = 0;
-    TimePoint arrival;
-    Duration cost;
-    EventHandle timeout;
-    bool abandoned = false;
+  struct WorkerSpan {
+    const std::int64_t* b;
+    const std::int64_t* e;
+    [[nodiscard]] const std::int64_t* begin() const { return b; }
+    [[nodiscard]] const std::int64_t* end() const { return e; }
   };
+  [[nodiscard]] WorkerSpan workers_of(PodId pod) const {
+    const std::int64_t* w = &free_at_.at(static_cast<std::size_t>(pod) * config_.workers);
+    return {w, w + config_.workers};
+  }
 
   [[nodiscard]] EventTag tag(EventKind kind) const { return drsim::tag(kind, component_); }
-
-  std::uint32_t allocate_slot(RequestId request, PodId pod) {
-    const std::uint32_t slot = slots_.acquire();
-    RequestSlot& r = slots_[slot];
-    r.request = request;
-    r.pod = pod;
-    r.arrival = sim_.now();
-    r.timeout = EventHandle{};
-    r.abandoned = false;
-    return slot;
-  }
-
-  void release_slot(std::uint32_t slot) { slots_.release(slot); }
-
-  // Brings the pod's busy-worker integral up to now; call before `busy` changes.
-  void account(Pod& p) {
-    const TimePoint now = sim_.now();
-    p.cpu_ns += static_cast<std::int64_t>(p.busy) * (now - p.accounted_at).ns();
-    p.accounted_at = now;
-  }
-
-  void watch_timeout(std::uint32_t slot, Duration timeout) {
-    if (timeout < Duration::max())
-      slots_[slot].timeout = sim_.after(timeout, [this, slot] { abandon(slot); }, tag(kClientTimeoutEvent));
-  }
 
   Duration sample_cost() {
     const double cost_s = config_.service_time.sample(rng_);
     return cost_s > 0 ? Duration::from_seconds(cost_s) : Duration::zero();
-  }
-
-  void start(Pod& p, std::uint32_t slot, Duration cost) {
-    account(p);
-    ++p.busy;
-    RequestSlot& r = slots_[slot];
-    r.cost = cost;
-    ++p.stats.started;
-    p.stats.queue_time += sim_.now() - r.arrival;
-    sim_.after(r.cost, [this, slot] { finish(slot); }, tag(kRequestDoneEvent));
-  }
-
-  void finish(std::uint32_t slot) {
-    const RequestSlot r = slots_[slot];
-    Pod& p = pods_[r.pod];
-    account(p);
-    --p.busy;
-    if (r.abandoned) {
-      ++p.stats.wasted;
-      p.stats.wasted_cpu_time += r.cost;
-    } else {
-      if (r.timeout.valid()) sim_.cancel(r.timeout);
-      ++p.stats.served;
-    }
-    release_slot(slot);
-    // The next queued request takes the worker before the completion runs,
-    // so a client that submits again from on_done queues behind it (FIFO).
-    if (!p.queue.empty()) start(p, p.queue.pop(), sample_cost());
-    terminate_if_drained(p);
-    if (!r.abandoned) completion_(r.request, GatewayOutcome::served, sim_.now() - r.arrival);
-  }
-
-  void abandon(std::uint32_t slot) {
-    RequestSlot& r = slots_[slot];
-    r.abandoned = true;
-    r.timeout = EventHandle{};
-    ++pods_[r.pod].stats.abandoned;
-    completion_(r.request, GatewayOutcome::client_timeout, sim_.now() - r.arrival);
   }
 
   void mark_ready(PodId pod) {
@@ -380,19 +392,15 @@ class Gateway {
     ready_.push_back(pod);
   }
 
-  static void terminate_if_drained(Pod& p) {
-    if (p.state == GatewayPodState::draining && p.busy == 0 && p.queue.empty()) p.state = GatewayPodState::terminated;
-  }
-
   Simulator& sim_;
   GatewayConfig config_;
   GatewayCompletion completion_;
   RandomStream rng_;
   std::uint16_t component_;
   std::vector<Pod> pods_;
+  std::vector<std::int64_t> free_at_;  // pod x worker: when the worker's assigned work ends (ns)
   std::vector<PodId> ready_;  // rotation order
   std::uint64_t next_ = 0;    // round-robin cursor
-  IndexPool<RequestSlot> slots_;
 };
 
 }  // namespace drsim

@@ -45,6 +45,13 @@ struct GatewayCapacitySpec {
 /// What became of a request offered to the Deployment at once.
 enum class GatewayVerdict : std::uint8_t { accepted, rate_limited, overflow, no_ready_pod };
 
+/// The verdict and, for an accepted request, its pod's plan (start, end,
+/// whether the client gives up first): everything the request path needs.
+struct GatewayOffer {
+  GatewayVerdict verdict = GatewayVerdict::no_ready_pod;
+  GatewayPlan plan;
+};
+
 /// One second of the Deployment, for the per-second series.
 struct DeploymentSample {
   std::int32_t desired = 0;
@@ -56,10 +63,10 @@ struct DeploymentSample {
 
 class GatewayDeployment {
  public:
-  GatewayDeployment(Simulator& sim, GatewayCapacitySpec spec, std::string name, GatewayCompletion completion,
-                    EventLog* log, std::uint16_t component = 0)
+  GatewayDeployment(Simulator& sim, GatewayCapacitySpec spec, std::string name, EventLog* log,
+                    std::uint16_t component = 0)
       : sim_(&sim), spec_(std::move(spec)), name_(std::move(name)), log_(log), component_(component),
-        gateway_(sim, spec_.pod, completion, "gateway/" + name_, component), rng_(sim.stream("gateway/" + name_ + "/startup")) {
+        gateway_(sim, spec_.pod, "gateway/" + name_, component), rng_(sim.stream("gateway/" + name_ + "/startup")) {
     if (spec_.replicas < 0) throw ParameterError("gateway replicas must not be negative");
     if (spec_.rate_limit && !spec_.rate_limit->per_downstream_connection) limiter_.emplace(spec_.rate_limit->bucket());
     if (spec_.rate_limit && spec_.rate_limit->per_downstream_connection)
@@ -100,7 +107,6 @@ class GatewayDeployment {
   }
   [[nodiscard]] bool down() const { return down_; }
 
-  /// Offers a request; `timeout` is how long the client will wait for it.
   /// A kept-alive downstream connection opens: with per_downstream_connection
   /// it gets a full bucket of its own; the id goes with its requests.
   std::uint32_t open_connection() {
@@ -111,28 +117,35 @@ class GatewayDeployment {
   }
   static constexpr std::uint32_t kNoConnection = UINT32_MAX;
 
-  /// `connection`: the request's kept-alive connection (open_connection), or
-  /// kNoConnection for a connection opened for this request alone, whose
-  /// full bucket always admits it.
-  GatewayVerdict submit(std::uint32_t request, Duration timeout, std::uint32_t connection = kNoConnection) {
+  /// Offers a request arriving at `at` (now, or a time before which the
+  /// caller knows no event is due); `timeout` is how long the client will
+  /// wait for it. `connection`: the request's kept-alive connection
+  /// (open_connection), or kNoConnection for a connection opened for this
+  /// request alone, whose full bucket always admits it. The answer is whole:
+  /// an accepted request's pod has planned its start and end (gateway.hpp
+  /// says why that is exact), so no event follows.
+  GatewayOffer submit(TimePoint at, Duration timeout, std::uint32_t connection = kNoConnection) {
+    GatewayOffer offer;
     const std::size_t n = ready_.size();
-    if (n == 0) return GatewayVerdict::no_ready_pod;
+    if (n == 0) return offer;
     const std::uint32_t pod = ready_[cursor_++ % n];
-    const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, sim_->now())
+    const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, at)
                                   : per_connection_ && connection != kNoConnection &&
-                                        !per_connection_->admit(connection, sim_->now());
+                                        !per_connection_->admit(connection, at);
     if (limited) {
       // The 429 costs a little CPU too.
       pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
       ++rate_limited_;
-      return GatewayVerdict::rate_limited;
+      offer.verdict = GatewayVerdict::rate_limited;
+      return offer;
     }
-    switch (gateway_.submit_to(pod, request, timeout)) {
-      case GatewayAdmission::accepted: return GatewayVerdict::accepted;
-      case GatewayAdmission::overflow: return GatewayVerdict::overflow;
-      case GatewayAdmission::no_ready_pod: return GatewayVerdict::no_ready_pod;
+    offer.plan = gateway_.plan_to(pods_[pod].gateway_pod, at, timeout);
+    switch (offer.plan.admission) {
+      case GatewayAdmission::accepted: offer.verdict = GatewayVerdict::accepted; break;
+      case GatewayAdmission::overflow: offer.verdict = GatewayVerdict::overflow; break;
+      case GatewayAdmission::no_ready_pod: offer.verdict = GatewayVerdict::no_ready_pod; break;
     }
-    return GatewayVerdict::no_ready_pod;
+    return offer;
   }
 
   [[nodiscard]] const std::vector<DeploymentSample>& samples() const { return samples_; }

@@ -117,9 +117,12 @@ struct RegionCapacitySeries {
 class RunMetrics {
  public:
   RunMetrics() = default;
+  /// `detailed`: keep what only a reported replication shows (per-second
+  /// latency quantiles, fortio's per-call statistics); the headline figures
+  /// need neither.
   RunMetrics(std::size_t regions, Duration horizon, bool detailed = true)
       : regions_(regions), seconds_(static_cast<std::size_t>(horizon.ns() / 1'000'000'000) + 2),
-        cells_(seconds_ * (regions + 1)), capacity_(regions) {
+        cells_(seconds_ * (regions + 1)), capacity_(regions), fortio_on_(detailed) {
     if (detailed) latency_slot_.assign(seconds_ * regions, kNoLatency);
   }
 
@@ -132,7 +135,7 @@ class RunMetrics {
   void record(TimePoint started, TimePoint ended, std::size_t region, Cause cause, bool to_faulty,
               std::uint32_t client = 0) {
     ++completed_;
-    fortio_.call(client, started, ended, is_failure(cause));
+    if (fortio_on_) fortio_.call(client, started, ended, is_failure(cause));
     if (completed_ == 1 || started < first_start_) first_start_ = started;
     if (ended > last_completion_) last_completion_ = ended;
     ++by_cause_[static_cast<std::size_t>(cause)];
@@ -166,9 +169,10 @@ class RunMetrics {
   /// A new connection (a socket, in fortio's words) from `client` to `address`, resolved or refused after `took`.
   void connection_opened(std::uint32_t client, std::size_t address, Duration took) {
     ++attempts_;
-    fortio_.connect(client, address, took);
+    if (fortio_on_) fortio_.connect(client, address, took);
   }
-  /// The run as fortio would have measured it (drsim run --format fortio).
+  /// The run as fortio would have measured it (drsim run --format fortio);
+  /// empty for a run without report detail.
   [[nodiscard]] const FortioCalls& fortio() const { return fortio_; }
 
   [[nodiscard]] std::uint64_t started() const { return started_; }
@@ -358,6 +362,7 @@ class RunMetrics {
   std::size_t latency_cells_ = 0;
   bool latency_truncated_ = false;
   std::vector<RegionCapacitySeries> capacity_;
+  bool fortio_on_ = true;
   EventLog log_;
 };
 

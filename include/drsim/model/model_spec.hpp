@@ -144,7 +144,15 @@ struct ModelSpec {
   std::optional<MeshSpec> mesh;  // the mesh's own failover (needs an app)
   Duration horizon = Duration::zero();  // zero: the end of the load plus a minute
   bool log_events = true;
-  bool detailed_series = true;  // per-second latency quantiles (replication 0 only, in runs)
+  /// What only a reported replication needs (replication 0 of a run): the
+  /// per-second latency quantiles and fortio's own per-call statistics. Off,
+  /// a replication still yields every headline figure.
+  bool report_detail = true;
+  /// The request path settles a request whose end is known and takes it at
+  /// the pods before its arrival event when nothing is due in between
+  /// (failover_model.hpp). Off, every step is an event of its own: the specs
+  /// hold both to the same figures.
+  bool request_shortcuts = true;
 };
 
 /// What a model needs to run at all (the scenario reader ensures it; a
