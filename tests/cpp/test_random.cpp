@@ -122,3 +122,59 @@ TEST_CASE("Bad distribution parameters are rejected", "[random]") {
   CHECK_THROWS_AS(Distribution::lognormal(-1, 1), DistributionError);
   CHECK_THROWS_AS(Distribution::empirical({}), DistributionError);
 }
+
+namespace {
+/// Kolmogorov-Smirnov distance between n sorted draws and a CDF.
+template <class Cdf>
+double ks_distance(std::vector<double> xs, Cdf cdf) {
+  std::sort(xs.begin(), xs.end());
+  const double n = static_cast<double>(xs.size());
+  double d = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const double f = cdf(xs[i]);
+    d = std::max({d, f - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - f});
+  }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("The ziggurat samplers follow their distributions, tails included", "[random]") {
+  // 10^6 draws: the KS distance stays under 1.95 / sqrt(n) with probability 0.999.
+  constexpr std::size_t n = 1'000'000;
+  const double critical = 1.95 / std::sqrt(static_cast<double>(n));
+  RandomStream rng(42, "ziggurat");
+  SECTION("standard exponential") {
+    std::vector<double> xs(n);
+    std::size_t tail = 0;
+    double excess = 0;
+    for (auto& x : xs) {
+      x = rng.standard_exponential();
+      if (x > detail::kZigExpR) ++tail, excess += x - detail::kZigExpR;
+    }
+    CHECK(ks_distance(xs, [](double x) { return 1 - std::exp(-x); }) < critical);
+    // Beyond r = 7.697 (the ziggurat's tail): P = e^-r, and the excess is again Exp(1).
+    const double expected = static_cast<double>(n) * std::exp(-detail::kZigExpR);
+    CHECK(std::fabs(static_cast<double>(tail) - expected) < 5 * std::sqrt(expected));
+    CHECK(excess / static_cast<double>(tail) == Approx(1).margin(5 / std::sqrt(static_cast<double>(tail))));
+  }
+  SECTION("standard normal") {
+    std::vector<double> xs(n);
+    std::size_t tail = 0, negative = 0;
+    for (auto& x : xs) {
+      x = rng.standard_normal();
+      tail += std::fabs(x) > detail::kZigNormalR ? 1 : 0;
+      negative += x < 0 ? 1 : 0;
+    }
+    CHECK(ks_distance(xs, [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }) < critical);
+    // |x| beyond r = 3.654 on both sides: P = erfc(r / sqrt 2).
+    const double expected = static_cast<double>(n) * std::erfc(detail::kZigNormalR / std::sqrt(2.0));
+    CHECK(std::fabs(static_cast<double>(tail) - expected) < 5 * std::sqrt(expected));
+    CHECK(std::fabs(static_cast<double>(negative) - 0.5 * n) < 5 * std::sqrt(0.25 * n));
+  }
+  SECTION("the layers tile the density: each has the same area v") {
+    for (int i = 1; i < 255; ++i) {
+      const auto& z = detail::kZigNormal;
+      CHECK(z.x[i] * (z.f[i + 1] - z.f[i]) == Approx(detail::kZigNormalV).epsilon(1e-6));
+    }
+  }
+}

@@ -326,7 +326,7 @@ class RecursiveResolver {
     }
     if (c.valid && now < c.expires) {
       Resolution r{rotate(c.answer), remaining(c, now), true, Duration::zero()};
-      if (prefetch_due(c, now)) {
+      if (prefetch_due(c, r.ttl)) {
         ++prefetches_;
         refresh(c, now);
       }
@@ -357,7 +357,12 @@ class RecursiveResolver {
     return caches_.at(cache).valid ? caches_[cache].expires : TimePoint::max();
   }
   /// The whole wall-clock second that `t` falls in.
-  [[nodiscard]] std::int64_t wall_second(TimePoint t) const { return floor_div(t.ns() + phase_ns_, kSecond); }
+  [[nodiscard]] std::int64_t wall_second(TimePoint t) const {
+    // Division by the constant (a multiplication), floored for times before the phase.
+    const std::int64_t x = t.ns() + phase_ns_;
+    const std::int64_t q = x / kSecond;
+    return x % kSecond < 0 ? q - 1 : q;
+  }
 
  private:
   static constexpr std::int64_t kSecond = 1'000'000'000;
@@ -370,10 +375,6 @@ class RecursiveResolver {
     bool used = false;
   };
 
-  static std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-  }
 
   /// How long the resolver keeps an answer fetched now; `length_biased` for a
   /// violator's hold seen at a random moment (the warm start). An empty
@@ -436,8 +437,8 @@ class RecursiveResolver {
     return Duration::seconds(std::max<std::int64_t>(0, c.stored - wall_second(now)));
   }
 
-  [[nodiscard]] bool prefetch_due(const Cache& c, TimePoint now) const {
-    const Duration left = remaining(c, now);
+  /// `left`: the entry's remaining TTL now (remaining()).
+  [[nodiscard]] bool prefetch_due(const Cache& c, Duration left) const {
     switch (p_.prefetch) {
       case PrefetchRule::off: return false;
       case PrefetchRule::share_left: {

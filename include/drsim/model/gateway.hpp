@@ -132,9 +132,9 @@ struct GatewayCompletion {
 
 /// A request the pod took, as planned when it arrived.
 struct GatewayPlan {
-  GatewayAdmission admission = GatewayAdmission::no_ready_pod;
   TimePoint start;           ///< a worker takes it up
   TimePoint done;            ///< the worker is finished with it
+  GatewayAdmission admission = GatewayAdmission::no_ready_pod;
   bool abandoned = false;    ///< the client gives up (at arrival + timeout) before `done`
 };
 

@@ -48,8 +48,8 @@ enum class GatewayVerdict : std::uint8_t { accepted, rate_limited, overflow, no_
 /// The verdict and, for an accepted request, its pod's plan (start, end,
 /// whether the client gives up first): everything the request path needs.
 struct GatewayOffer {
-  GatewayVerdict verdict = GatewayVerdict::no_ready_pod;
   GatewayPlan plan;
+  GatewayVerdict verdict = GatewayVerdict::no_ready_pod;
 };
 
 /// One second of the Deployment, for the per-second series.
@@ -125,9 +125,8 @@ class GatewayDeployment {
   /// an accepted request's pod has planned its start and end (gateway.hpp
   /// says why that is exact), so no event follows.
   GatewayOffer submit(TimePoint at, Duration timeout, std::uint32_t connection = kNoConnection) {
-    GatewayOffer offer;
     const std::size_t n = ready_.size();
-    if (n == 0) return offer;
+    if (n == 0) return {};
     const std::uint32_t pod = ready_[cursor_++ % n];
     const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, at)
                                   : per_connection_ && connection != kNoConnection &&
@@ -136,10 +135,9 @@ class GatewayDeployment {
       // The 429 costs a little CPU too.
       pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
       ++rate_limited_;
-      offer.verdict = GatewayVerdict::rate_limited;
-      return offer;
+      return {GatewayPlan{}, GatewayVerdict::rate_limited};
     }
-    offer.plan = gateway_.plan_to(pods_[pod].gateway_pod, at, timeout);
+    GatewayOffer offer{gateway_.plan_to(pods_[pod].gateway_pod, at, timeout)};
     switch (offer.plan.admission) {
       case GatewayAdmission::accepted: offer.verdict = GatewayVerdict::accepted; break;
       case GatewayAdmission::overflow: offer.verdict = GatewayVerdict::overflow; break;

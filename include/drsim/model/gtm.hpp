@@ -49,7 +49,12 @@ struct AddressList {
   [[nodiscard]] AddressList rotated(std::size_t k) const {
     AddressList r;
     r.n = n;
-    for (std::size_t i = 0; i < n; ++i) r.addr[i] = addr[(i + k) % n];
+    if (n == 0) return r;
+    std::size_t j = k < n ? k : k % n;  // one division at most, not one per record
+    for (std::size_t i = 0; i < n; ++i) {
+      r.addr[i] = addr[j];
+      if (++j == n) j = 0;
+    }
     return r;
   }
   friend bool operator==(const AddressList& a, const AddressList& b) {

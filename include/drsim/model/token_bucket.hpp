@@ -185,6 +185,7 @@ class TokenBucket {
     origin_ = start;
     last_ = start;
     last_tick_ = 0;
+    next_tick_at_ = start + config_.fill_interval;
     balance_ = capacity();
   }
 
@@ -203,7 +204,12 @@ class TokenBucket {
   void refill(TimePoint now) {
     if (now <= last_) return;
     if (config_.refill == TokenRefill::timer) {
+      if (now < next_tick_at_) {  // no tick since the last request: no division on the request path
+        last_ = now;
+        return;
+      }
       const std::int64_t tick = (now - origin_) / config_.fill_interval;
+      next_tick_at_ = origin_ + config_.fill_interval * (tick + 1);
       const std::int64_t ticks = tick - last_tick_;
       last_tick_ = tick;
       balance_ = add_capped(balance_, ticks, config_.tokens_per_fill);
@@ -226,6 +232,7 @@ class TokenBucket {
   TimePoint origin_;            // when the fill timer was armed (timer mode)
   TimePoint last_;              // latest time seen
   std::int64_t last_tick_ = 0;  // fill-timer ticks already credited (timer mode)
+  TimePoint next_tick_at_;      // when tick last_tick_ + 1 falls (timer mode)
   std::int64_t balance_ = 0;    // tokens, in units of token_cost()
   RateLimitCounters counters_;
 };
