@@ -101,6 +101,7 @@ class BasicSimulator {
   /// (an event exactly at the boundary runs). Returns early on stop().
   void run_until(TimePoint until) {
     stopped_ = false;
+    until_ = until;
     while (!stopped_ && !queue_.empty()) {
       // Peek without taking: the radix heap's top() advances its base time,
       // after which an event between `until` and that time could not be
@@ -109,6 +110,7 @@ class BasicSimulator {
       step();
     }
     if (!stopped_ && until > now_) now_ = until;
+    until_ = TimePoint::max();
   }
   void run_for(Duration d) { run_until(now_ + d); }
   /// Runs until no event is pending or stop() is called.
@@ -124,6 +126,19 @@ class BasicSimulator {
   /// so this is never later than the next event that will run.
   [[nodiscard]] TimePoint next_event_time() const {
     return queue_.empty() ? TimePoint::max() : TimePoint::from_ns(queue_.top_time());
+  }
+
+  /// Moves the clock to `t` from inside a running event, as if an event at
+  /// `t` had just begun, when that changes nothing: no pending event is due
+  /// at or before `t`, `t` is within the current run (run_until's bound) and
+  /// stop() was not called. Returns false, leaving the clock alone, otherwise.
+  /// A process whose next step nothing can precede takes it at once instead
+  /// of scheduling it (ClientPopulations paces its clients this way); the
+  /// step counts as no event, in neither executed_events nor the fingerprint.
+  bool advance_to(TimePoint t) {
+    if (t < now_ || t > until_ || stopped_ || next_event_time() <= t) return false;
+    now_ = t;
+    return true;
   }
 
   /// Events scheduled and neither run nor cancelled (timers count once).
@@ -225,6 +240,7 @@ class BasicSimulator {
   std::uint64_t executed_ = 0;
   std::uint64_t fingerprint_ = 0xCBF29CE484222325ULL;
   std::size_t live_ = 0;
+  TimePoint until_ = TimePoint::max();  // the current run_until's bound
   bool stopped_ = false;
 };
 

@@ -456,7 +456,12 @@ class RecursiveResolver {
     if (a.n <= 1) return a;
     switch (p_.rotation) {
       case RecordRotation::none: return a;
-      case RecordRotation::round_robin: return a.rotated(replies_++ % a.n);
+      case RecordRotation::round_robin: {
+        // replies_ mod n; a mask when n is a power of two (two addresses, mostly): no division per reply.
+        const std::uint64_t k = (a.n & (a.n - 1)) == 0 ? replies_ & (a.n - 1u) : replies_ % a.n;
+        ++replies_;
+        return a.rotated(k);
+      }
       case RecordRotation::random: return a.rotated(rng_.below(a.n));
     }
     return a;

@@ -177,7 +177,7 @@ class FailoverModel {
     faults_ = std::make_unique<FaultInjector>(
         sim_, spec_.faults,
         FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log(), mesh_ ? mesh_->traffic() : nullptr});
-    clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this);
+    clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this, spec_.request_shortcuts);
     aggregated_ = std::make_unique<AggregatedClients>(
         AggregateWorld{&sim_, &spec_, &metrics_, &resolvers_, &lbs_, faults_.get(), gtm_.get(), TimePoint::start() + horizon_},
         static_cast<std::uint32_t>(clients_->size()));
@@ -423,24 +423,24 @@ class FailoverModel {
       finish_at(ri, back, Cause::connection_reset, r.address);
       return;
     }
-    const GatewayOffer offer = d.submit(at, *wait, clients_->client(r.client).conn_bucket);
-    switch (offer.verdict) {
+    GatewayPlan plan;
+    switch (d.submit(at, *wait, clients_->client(r.client).conn_bucket, plan)) {
       case GatewayVerdict::accepted: break;
       case GatewayVerdict::rate_limited: finish_at(ri, back, Cause::http_429, r.address); return;
       case GatewayVerdict::overflow:
       case GatewayVerdict::no_ready_pod: finish_at(ri, back, Cause::http_503, r.address); return;
     }
-    if (offer.plan.abandoned) {
+    if (plan.abandoned) {
       // The client stops waiting at its read deadline; the pod still does the work.
       finish_at(ri, r.read_deadline, Cause::read_timeout, r.address);
       return;
     }
     if (has_app(r.address)) {
-      sim_.at(offer.plan.done, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
+      sim_.at(plan.done, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
       return;
     }
     const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(service_rng_));
-    reply(ri, offer.plan.done + Duration::from_seconds(app), Cause::ok);
+    reply(ri, plan.done + Duration::from_seconds(app), Cause::ok);
   }
 
   /// The request ends at `t` (>= now). Known now and nothing it does can

@@ -266,9 +266,18 @@ class Gateway {
   /// at once when it starts, when it ends and whether its client, waiting
   /// `timeout`, gives up first. No event is scheduled.
   GatewayPlan plan_to(PodId pod, TimePoint at, Duration timeout = Duration::max()) {
-    Pod& p = pods_[pod];
     GatewayPlan plan;
-    if (p.state != GatewayPodState::ready) return plan;
+    plan_into(pod, at, timeout, plan);
+    return plan;
+  }
+  /// plan_to, writing into `plan` (the request path's form: a plan returned
+  /// by value and copied on is read back wider than it was written, which
+  /// stalls store forwarding).
+  void plan_into(PodId pod, TimePoint at, Duration timeout, GatewayPlan& plan) {
+    Pod& p = pods_[pod];
+    plan.abandoned = false;
+    plan.admission = GatewayAdmission::no_ready_pod;
+    if (p.state != GatewayPodState::ready) return;
     const std::int64_t t = at.ns();
     // The requests that were waiting and have started by now leave the queue.
     while (!p.queue.empty() && p.queue.front() <= t) p.queue.pop();
@@ -280,7 +289,7 @@ class Gateway {
     if (!worker_free && p.queue.size() >= config_.max_pending) {
       ++p.stats.overflowed;
       plan.admission = GatewayAdmission::overflow;
-      return plan;
+      return;
     }
     const Duration cost = sample_cost();
     const std::int64_t start = worker_free ? t : workers[w];
@@ -302,7 +311,6 @@ class Gateway {
     } else {
       ++p.stats.served;
     }
-    return plan;
   }
 
   [[nodiscard]] std::size_t pod_count() const { return pods_.size(); }

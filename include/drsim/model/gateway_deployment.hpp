@@ -45,12 +45,6 @@ struct GatewayCapacitySpec {
 /// What became of a request offered to the Deployment at once.
 enum class GatewayVerdict : std::uint8_t { accepted, rate_limited, overflow, no_ready_pod };
 
-/// The verdict and, for an accepted request, its pod's plan (start, end,
-/// whether the client gives up first): everything the request path needs.
-struct GatewayOffer {
-  GatewayPlan plan;
-  GatewayVerdict verdict = GatewayVerdict::no_ready_pod;
-};
 
 /// One second of the Deployment, for the per-second series.
 struct DeploymentSample {
@@ -122,11 +116,11 @@ class GatewayDeployment {
   /// wait for it. `connection`: the request's kept-alive connection
   /// (open_connection), or kNoConnection for a connection opened for this
   /// request alone, whose full bucket always admits it. The answer is whole:
-  /// an accepted request's pod has planned its start and end (gateway.hpp
-  /// says why that is exact), so no event follows.
-  GatewayOffer submit(TimePoint at, Duration timeout, std::uint32_t connection = kNoConnection) {
+  /// an accepted request's pod has planned its start and end into `plan`
+  /// (gateway.hpp says why that is exact), so no event follows.
+  GatewayVerdict submit(TimePoint at, Duration timeout, std::uint32_t connection, GatewayPlan& plan) {
     const std::size_t n = ready_.size();
-    if (n == 0) return {};
+    if (n == 0) return GatewayVerdict::no_ready_pod;
     const std::uint32_t pod = ready_[cursor_++ % n];
     const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, at)
                                   : per_connection_ && connection != kNoConnection &&
@@ -135,15 +129,15 @@ class GatewayDeployment {
       // The 429 costs a little CPU too.
       pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
       ++rate_limited_;
-      return {GatewayPlan{}, GatewayVerdict::rate_limited};
+      return GatewayVerdict::rate_limited;
     }
-    GatewayOffer offer{gateway_.plan_to(pods_[pod].gateway_pod, at, timeout)};
-    switch (offer.plan.admission) {
-      case GatewayAdmission::accepted: offer.verdict = GatewayVerdict::accepted; break;
-      case GatewayAdmission::overflow: offer.verdict = GatewayVerdict::overflow; break;
-      case GatewayAdmission::no_ready_pod: offer.verdict = GatewayVerdict::no_ready_pod; break;
+    gateway_.plan_into(pods_[pod].gateway_pod, at, timeout, plan);
+    switch (plan.admission) {
+      case GatewayAdmission::accepted: return GatewayVerdict::accepted;
+      case GatewayAdmission::overflow: return GatewayVerdict::overflow;
+      case GatewayAdmission::no_ready_pod: return GatewayVerdict::no_ready_pod;
     }
-    return offer;
+    return GatewayVerdict::no_ready_pod;
   }
 
   [[nodiscard]] const std::vector<DeploymentSample>& samples() const { return samples_; }

@@ -38,6 +38,20 @@ struct AddressList {
   std::array<std::uint16_t, kMax> addr{};
   std::uint8_t n = 0;
 
+  AddressList() = default;
+  // Copied record by record: lists are built record by record (rotated,
+  // push), and a whole-struct copy of one just written reads wider than it
+  // was stored, which stalls store forwarding on the request path. Only the
+  // first n records mean anything.
+  AddressList(const AddressList& o) : n(o.n) {
+    for (std::size_t i = 0; i < n; ++i) addr[i] = o.addr[i];
+  }
+  AddressList& operator=(const AddressList& o) {
+    n = o.n;
+    for (std::size_t i = 0; i < n; ++i) addr[i] = o.addr[i];
+    return *this;
+  }
+
   void push(std::uint16_t a) {
     if (n < kMax) addr[n++] = a;
   }
