@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -44,8 +45,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "drsim/analysis/sweep.hpp"
 #include "drsim/core/random.hpp"
 #include "drsim/drsim.hpp"
 #include "drsim/model/failover_model.hpp"
@@ -77,7 +80,7 @@ struct Options {
   std::vector<std::size_t> sizes{1'000, 100'000, 1'000'000};
   bool check = false;
   bool wall = false;  // report events per wall-clock second instead of per CPU second
-  std::string only;   // comma-separated parts to run (hold, drill, population); empty: all
+  std::string only;   // comma-separated parts to run (hold, drill, scenarios, population); empty: all
   [[nodiscard]] bool runs(std::string_view part) const {
     return only.empty() || ("," + only + ",").find("," + std::string(part) + ",") != std::string::npos;
   }
@@ -344,6 +347,83 @@ bool bench_drill(const Options& opt) {
   return m <= 2.0 && wall <= 1.0;
 }
 
+/// The capacity-planning sweep and the spike (the scale issue's floors):
+///   sweep_27x20  drsim::run_points over the 3 x 3 x 3 grid of the seed drill
+///                (gtm.ttl x health_check.interval x health_check.failures),
+///                20 replications a point (540 runs), every core, wall s
+///                (floor 1 s); baseline: the same 540 runs with
+///                request_shortcuts off (every step of a request an event),
+///                measured the same way;
+///   spike        models/surviving-region-spike.json, one replication in
+///                process with its report detail (what `drsim run` does for
+///                it: 3.6 M requests), CPU s (floor 0.3 s); baseline: the
+///                same with request_shortcuts off.
+bool bench_scenarios(const Options& opt) {
+  const auto drill = drsim::Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-gtm-drill.json");
+  drsim::SweepSpec grid;
+  grid.grid = {{"gtm.ttl", {"10s", "30s", "60s"}},
+               {"gtm.health_check.interval", {"15s", "30s", "60s"}},
+               {"gtm.health_check.failures", {"1", "2", "3"}}};
+  const auto points = drsim::sweep_points(grid);
+  std::vector<double> sweep_s;
+  for (int rep = 0; rep < opt.reps; ++rep) {
+    Stopwatch w;
+    const auto r = drsim::run_points(drill, points, {.seed = 1, .replications = 20, .threads = 0});
+    sweep_s.push_back(w.wall_s());
+  }
+  // The baseline: each of the 540 runs with every step of its requests an event.
+  Stopwatch slow_watch;
+  {
+    drsim::ModelSpec plain = drill.spec();
+    plain.request_shortcuts = false;
+    plain.log_events = false;
+    plain.report_detail = false;
+    std::vector<std::thread> workers;
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    std::atomic<std::size_t> next{0};
+    for (unsigned t = 0; t < cores; ++t)
+      workers.emplace_back([&] {
+        for (std::size_t k; (k = next++) < points.size() * 20;) {
+          drsim::Scenario sc = drill;
+          for (const auto& set : points[k / 20].settings) sc.set(set.path, set.value);
+          drsim::ModelSpec spec = sc.spec();
+          spec.request_shortcuts = false;
+          spec.log_events = false;
+          spec.report_detail = false;
+          drsim::FailoverModel model(spec, drsim::replication_seed(1, k % 20));
+          model.run();
+        }
+      });
+    for (auto& w : workers) w.join();
+  }
+  const double sweep = median(sweep_s), sweep_base = slow_watch.wall_s();
+  std::printf("{\"name\":\"sweep_27x20\",\"runs\":540,\"seconds\":%.3f,\"baseline_seconds\":%.3f}\n", sweep, sweep_base);
+  std::fflush(stdout);
+  std::fprintf(stderr, "27 x 20 sweep: %.2f s wall on every core (floor 1 s); every step an event: %.2f s\n", sweep, sweep_base);
+
+  const auto spike = drsim::Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/surviving-region-spike.json");
+  std::vector<double> spike_s;
+  std::uint64_t requests = 0;
+  for (int rep = 0; rep < opt.reps; ++rep) {
+    Stopwatch w;
+    drsim::FailoverModel model(spike.spec(), drsim::replication_seed(1, 0));
+    requests = model.run().started();
+    spike_s.push_back(w.cpu_s());
+  }
+  drsim::ModelSpec plain = spike.spec();
+  plain.request_shortcuts = false;
+  Stopwatch base;
+  drsim::FailoverModel slow(plain, drsim::replication_seed(1, 0));
+  slow.run();
+  const double sp = median(spike_s), sp_base = base.cpu_s();
+  std::printf("{\"name\":\"spike\",\"requests\":%llu,\"seconds\":%.3f,\"baseline_seconds\":%.3f}\n",
+              static_cast<unsigned long long>(requests), sp, sp_base);
+  std::fflush(stdout);
+  std::fprintf(stderr, "spike (%llu requests): %.3f s CPU (floor 0.3 s); every step an event: %.3f s\n",
+               static_cast<unsigned long long>(requests), sp, sp_base);
+  return sweep <= 1.0 && sp <= 0.3;
+}
+
 // ---- the million-client population -------------------------------------
 
 /// A `drsim run` in a child process, for its own peak RSS and CPU time.
@@ -454,7 +534,7 @@ Options parse(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: drsim_bench [--events=K] [--reps=R] [--n=1000,100000,1000000] [--check] [--wall]\n"
-                   "                   [--only=hold,drill,population]  (the parts to run; default all)\n");
+                   "                   [--only=hold,drill,scenarios,population]  (the parts to run; default all)\n");
       std::exit(a == "--help" || a == "-h" ? 0 : 64);
     }
   }
@@ -476,6 +556,7 @@ int main(int argc, char** argv) {
   bool ok = true;
   if (opt.runs("hold")) ok = bench_hold(opt) && ok;
   if (opt.runs("drill")) ok = bench_drill(opt) && ok;
+  if (opt.runs("scenarios")) ok = bench_scenarios(opt) && ok;
   if (population) ok = report_population(*population) && ok;
   if (!ok) std::fprintf(stderr, "drsim_bench: at least one floor was missed\n");
   return opt.check && !ok ? 1 : 0;
