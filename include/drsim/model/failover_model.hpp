@@ -308,6 +308,10 @@ class FailoverModel {
     metrics_.connection_opened(r.client, a, c.took);
     if (c.wins) {
       connected(ri, a, now + *rtt, *rtt);
+    } else if (spec_.request_shortcuts &&
+               !falls_back(p, c.failure, r.next < r.cands.size(), c.failed_at, r.dial_deadline, r.deadline)) {
+      // No next address to fall back to: the request ends when the attempt fails.
+      finish_at(ri, c.failed_at, c.failure, a);
     } else if (c.failure == Cause::connect_refused) {
       sim_.at(c.failed_at, [this, ri, a] { connect_failed(ri, a, Cause::connect_refused); }, tag(EventKind::connect_failed, 0));
     } else {
