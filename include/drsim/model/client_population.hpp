@@ -175,7 +175,10 @@ class ClientPopulations {
   // which takes it without an event when nothing is due before it.
   void schedule_send(std::uint32_t client, TimePoint t) {
     if (sending_ && sends_at_once_ && !next_.pending) {
-      next_ = {client, t, true};
+      // Field by field: a braced temporary is stored narrow and copied wide, a store-forwarding stall.
+      next_.client = client;
+      next_.at = t;
+      next_.pending = true;
       return;
     }
     sim_->at(t, [this, client] { send_from_event(client); },

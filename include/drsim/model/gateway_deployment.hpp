@@ -121,7 +121,7 @@ class GatewayDeployment {
   GatewayVerdict submit(TimePoint at, Duration timeout, std::uint32_t connection, GatewayPlan& plan) {
     const std::size_t n = ready_.size();
     if (n == 0) return GatewayVerdict::no_ready_pod;
-    const std::uint32_t pod = ready_[cursor_++ % n];
+    const std::uint32_t pod = ready_[next_ready_index(n)];
     const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, at)
                                   : per_connection_ && connection != kNoConnection &&
                                         !per_connection_->admit(connection, at);
@@ -161,6 +161,19 @@ class GatewayDeployment {
     std::optional<CpuQuantity> usage;  // last scraped usage
     TimePoint metric_at;
   };
+
+  // Round robin over the ready pods: cursor_++ % n, without a division per
+  // request while n stays the same (the remainder steps along and wraps).
+  std::size_t next_ready_index(std::size_t n) {
+    if (n != cursor_n_) {
+      cursor_n_ = n;
+      cursor_mod_ = cursor_ % n;
+    }
+    const std::size_t i = cursor_mod_;
+    ++cursor_;
+    if (++cursor_mod_ == n) cursor_mod_ = 0;
+    return i;
+  }
 
   std::int64_t cpu_ns(const PodRecord& p) const { return gateway_.cpu_time(p.gateway_pod).ns() + p.extra_cpu_ns; }
 
@@ -293,6 +306,7 @@ class GatewayDeployment {
   std::vector<PodRecord> pods_;
   std::vector<std::uint32_t> ready_;  // indices into pods_, rotation order
   std::uint64_t cursor_ = 0;
+  std::size_t cursor_n_ = 0, cursor_mod_ = 0;  // cursor_ % cursor_n_
   std::int32_t desired_ = 0;
   TimePoint last_scrape_;
   std::vector<HpaPodSample> samples_buf_;
