@@ -13,7 +13,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -73,34 +72,6 @@ inline const ZigguratTables kZigNormal = make_ziggurat(
 inline const ZigguratTables kZigExp = make_ziggurat(
     kZigExpR, kZigExpV, [](double x) { return std::exp(-x); }, [](double y) { return -std::log(y); });
 
-/// 2^(j/128), j = 0..127, for exp below.
-inline const std::array<double, 128> kExp2Fraction = [] {
-  std::array<double, 128> t{};
-  for (int j = 0; j < 128; ++j) t[static_cast<std::size_t>(j)] = std::exp2(j / 128.0);
-  return t;
-}();
-/// e^x within 2 ulp, inline (a lognormal draw is one per request on the
-/// request path, and libm's exp is a call): x = (k/128) ln 2 + r with
-/// |r| <= ln 2 / 256, e^x = 2^(k/128) e^r, e^r by its Taylor polynomial to
-/// r^5 (the next term is below 1e-18). Outside [-700, 700] it is std::exp.
-inline double fast_exp(double x) {
-  if (!(x > -700.0 && x < 700.0)) return std::exp(x);
-  constexpr double kInvLn2N = 128.0 / 0.6931471805599453094;
-  constexpr double kLn2HiN = 0x1.62e42fefa0000p-8;   // ln 2 / 128, high part (exact times k)
-  constexpr double kLn2LoN = 0x1.cf79abc9e3b3ap-47;  // the rest
-  constexpr double kShift = 0x1.8p52;  // adding it rounds to an integer (nearest), no libm call
-  const double kd = (x * kInvLn2N + kShift) - kShift;
-  const auto k = static_cast<std::int64_t>(kd);
-  const double r = (x - kd * kLn2HiN) - kd * kLn2LoN;
-  const double p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
-  std::uint64_t bits;
-  const double t = kExp2Fraction[static_cast<std::size_t>(k & 127)];
-  std::memcpy(&bits, &t, sizeof bits);
-  bits += static_cast<std::uint64_t>(k >> 7) << 52;  // times 2^floor(k / 128)
-  double scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return scale * p;
-}
 }  // namespace detail
 
 /// Derives the seed of replication `index` from a base seed, so replication k
@@ -253,7 +224,7 @@ class Distribution {
       case Kind::uniform: return rng.uniform(a_, b_);
       case Kind::exponential: return rng.exponential(a_);
       case Kind::normal: return a_ + b_ * rng.standard_normal();
-      case Kind::lognormal: return detail::fast_exp(a_ + b_ * rng.standard_normal());
+      case Kind::lognormal: return std::exp(a_ + b_ * rng.standard_normal());
       case Kind::empirical: {
         if (table_.size() == 1) return table_[0];
         const double x = rng.uniform01() * static_cast<double>(table_.size() - 1);
