@@ -58,17 +58,9 @@ class DrainTracker {
   /// Starts the curve at the first answer change at or after `fault` that
   /// removes an address (looking only at changes not seen before).
   void watch(const std::vector<GlobalTrafficManager::AnswerChange>& history, std::optional<TimePoint> fault) {
-    if (!fault || started()) return;
-    for (; history_seen_ < history.size(); ++history_seen_) {
-      const auto& c = history[history_seen_];
-      if (c.at < *fault) continue;
-      AddressList removed;
-      for (std::size_t i = 0; i < c.before.size(); ++i)
-        if (!c.after.contains(c.before[i])) removed.push(c.before[i]);
-      if (removed.empty()) continue;
-      start(c.at, removed);
-      return;
-    }
+    // (The early return inlines: every request asks until the answer changes.)
+    if (!fault || started() || history_seen_ == history.size()) return;
+    watch_new(history, *fault);
   }
   [[nodiscard]] bool started() const { return changed_at_.has_value(); }
   [[nodiscard]] std::optional<TimePoint> changed_at() const { return changed_at_; }
@@ -77,20 +69,7 @@ class DrainTracker {
   /// A client's request was aimed at `address` now.
   void sent(std::uint32_t client, std::uint16_t address, TimePoint now) {
     if (!changed_at_ || now < *changed_at_ || sent_.empty()) return;
-    const auto sec = std::min<std::size_t>(static_cast<std::size_t>((now - *changed_at_).ns() / 1'000'000'000),
-                                           sent_.size() - 1);
-    const bool old = removed_.contains(address);
-    ++sent_[sec];
-    old_[sec] += old ? 1 : 0;
-    if (client >= client_state_.size()) return;
-    std::uint8_t& st = client_state_[client];
-    const std::uint8_t now_state = old ? 2 : 1;
-    if (st == now_state) return;
-    // The counts at the start of every later second change.
-    if (st == 0) ++seen_at_[sec + 1];
-    if (st == 2) --clients_old_at_[sec + 1];
-    if (now_state == 2) ++clients_old_at_[sec + 1];
-    st = now_state;
+    count_sent(client, address, now);
   }
 
   /// Closes the per-second snapshots at the end of the run (`end`: the horizon).
@@ -124,6 +103,36 @@ class DrainTracker {
   }
 
  private:
+  void watch_new(const std::vector<GlobalTrafficManager::AnswerChange>& history, TimePoint fault) {
+    for (; history_seen_ < history.size(); ++history_seen_) {
+      const auto& c = history[history_seen_];
+      if (c.at < fault) continue;
+      AddressList removed;
+      for (std::size_t i = 0; i < c.before.size(); ++i)
+        if (!c.after.contains(c.before[i])) removed.push(c.before[i]);
+      if (removed.empty()) continue;
+      start(c.at, removed);
+      return;
+    }
+  }
+
+  void count_sent(std::uint32_t client, std::uint16_t address, TimePoint now) {
+    const auto sec = std::min<std::size_t>(static_cast<std::size_t>((now - *changed_at_).ns() / 1'000'000'000),
+                                           sent_.size() - 1);
+    const bool old = removed_.contains(address);
+    ++sent_[sec];
+    old_[sec] += old ? 1 : 0;
+    if (client >= client_state_.size()) return;
+    std::uint8_t& st = client_state_[client];
+    const std::uint8_t now_state = old ? 2 : 1;
+    if (st == now_state) return;
+    // The counts at the start of every later second change.
+    if (st == 0) ++seen_at_[sec + 1];
+    if (st == 2) --clients_old_at_[sec + 1];
+    if (now_state == 2) ++clients_old_at_[sec + 1];
+    st = now_state;
+  }
+
   std::optional<TimePoint> changed_at_;
   std::size_t history_seen_ = 0;  // answer changes looked at by watch()
   AddressList removed_;
