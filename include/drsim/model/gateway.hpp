@@ -157,6 +157,10 @@ class TimeRing {
     head_ = (head_ + 1) & (buf_.size() - 1);
     --size_;
   }
+  /// Room for n values before the next allocation.
+  void reserve(std::size_t n) {
+    while (buf_.size() < n) grow();
+  }
 
  private:
   void grow() {
@@ -206,6 +210,7 @@ class Gateway {
     if (startup.is_negative()) throw ParameterError("gateway: start-up time must not be negative");
     const auto pod = static_cast<PodId>(pods_.size());
     pods_.emplace_back();
+    pods_.back().queue.reserve(reserved_);
     free_at_.resize(free_at_.size() + config_.workers, TimePoint::start().ns());
     if (startup == Duration::zero()) {
       mark_ready(pod);
@@ -367,6 +372,13 @@ class Gateway {
   }
   [[nodiscard]] const GatewayConfig& config() const { return config_; }
 
+  /// Pre-sizes every pod's queue (now and later ones) for `requests` waiting
+  /// at once, so that nothing allocates below that.
+  void reserve(std::size_t requests) {
+    reserved_ = std::min<std::size_t>(requests, config_.max_pending);
+    for (Pod& p : pods_) p.queue.reserve(reserved_);
+  }
+
  private:
   struct Pod {
     GatewayPodState state = GatewayPodState::starting;
@@ -409,6 +421,7 @@ class Gateway {
   std::vector<std::int64_t> free_at_;  // pod x worker: when the worker's assigned work ends (ns)
   std::vector<PodId> ready_;  // rotation order
   std::uint64_t next_ = 0;    // round-robin cursor
+  std::size_t reserved_ = 0;  // queue room every pod gets (reserve)
 };
 
 }  // namespace drsim

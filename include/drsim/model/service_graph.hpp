@@ -338,9 +338,12 @@ class ServiceMesh {
   /// Requests handed in whose calls have not all ended (abandoned ones included).
   [[nodiscard]] std::size_t in_flight() const { return flights_.live(); }
   void set_call_observer(CallObserver observer) { observer_ = observer; }
-  /// Pre-sizes the request pool for `requests` in flight at once (the
-  /// instances' queues hold no per-request records).
-  void reserve(std::size_t requests) { flights_.reserve(requests); }
+  /// Pre-sizes the request pool and every instance's queue, for `requests` in flight at once.
+  void reserve(std::size_t requests) {
+    flights_.reserve(requests);
+    for (auto& q : instances_)
+      if (q) q->reserve(requests);
+  }
 
   /// A request reaches the cluster's gateway, which calls the entry service.
   /// Exactly one outcome follows through the completion, at `timeout` at the
