@@ -260,7 +260,7 @@ def test_a_run_releases_the_gil(drill: drsim.Scenario) -> None:
 
     def work() -> None:
         start = time.perf_counter()
-        holder["result"] = drill.run(seed=1, replications=60, threads=1)
+        holder["result"] = drill.run(seed=1, replications=500, threads=1)
         holder["took"] = time.perf_counter() - start
         done.set()
 
