@@ -179,7 +179,7 @@ class FailoverModel {
         FaultTargets{&lbs_, &deployments_, &spec_.topology, authority_.get(), &metrics_.log(), mesh_ ? mesh_->traffic() : nullptr});
     clients_ = std::make_unique<ClientPopulations<FailoverModel>>(sim_, spec_.populations, *this, spec_.request_shortcuts);
     aggregated_ = std::make_unique<AggregatedClients>(
-        AggregateWorld{&sim_, &spec_, &metrics_, &resolvers_, &lbs_, faults_.get(), gtm_.get(), TimePoint::start() + horizon_},
+        AggregateWorld{&sim_, &spec_, &metrics_, &resolvers_, &lbs_, faults_.get(), gtm_.get(), end_},
         static_cast<std::uint32_t>(clients_->size()));
     for (auto& lb : lbs_) lb.on_change([this] { aggregated_->mark(); });
     faults_->on_change([this] { aggregated_->mark(); });
@@ -312,10 +312,10 @@ class FailoverModel {
                !falls_back(p, c.failure, r.next < r.cands.size(), c.failed_at, r.dial_deadline, r.deadline)) {
       // No next address to fall back to: the request ends when the attempt fails.
       finish_at(ri, c.failed_at, c.failure, a);
-    } else if (c.failure == Cause::connect_refused) {
-      sim_.at(c.failed_at, [this, ri, a] { connect_failed(ri, a, Cause::connect_refused); }, tag(EventKind::connect_failed, 0));
     } else {
-      sim_.at(c.failed_at, [this, ri, a] { connect_failed(ri, a, Cause::connect_timeout); }, tag(EventKind::connect_failed, 1));
+      const Cause cause = c.failure;
+      sim_.at(c.failed_at, [this, ri, a, cause] { connect_failed(ri, a, cause); },
+              tag(EventKind::connect_failed, cause == Cause::connect_refused ? 0 : 1));
     }
   }
 
