@@ -441,6 +441,33 @@ std::string replaced_all(std::string text, const std::string& from, const std::s
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
   return text;
 }
+/// The spike shortened to 3 minutes, with a second client site 4 ms from
+/// region-1 and 45 ms from region-2 whose clients open a connection a request
+/// (`kept`: keep them alive, each with a rate-limit bucket of its own), a
+/// region outage, a gray failure and a partition starting between seconds.
+std::string two_sites_spike(bool kept) {
+  std::string text = replaced(model_text("surviving-region-spike.json"), R"("at": "10m")", R"("at": "100.5s")");
+  text = replaced(text, R"("duration": "30m")", R"("duration": "3m")");
+  if (kept)
+    text = replaced_all(text, R"("refill": "timer", "port": 80})", R"("refill": "timer", "port": 80, "per_downstream_connection": true})");
+  text = replaced(text, R"({"name": "users", "kind": "client", "links": {"region-1": "20ms", "region-2": "20ms"}},)",
+                  R"({"name": "users", "kind": "client", "links": {"region-1": "20ms", "region-2": "20ms"}},
+                     {"name": "mobile", "kind": "client", "links": {"region-1": "4ms", "region-2": "45ms"}},)");
+  text = replaced(text, R"("load": {"kind": "open_loop", "rate": "2000/s", "arrivals": "poisson", "clients": 500, "duration": "3m"}
+    })",
+                  std::string(R"("load": {"kind": "open_loop", "rate": "2000/s", "arrivals": "poisson", "clients": 500, "duration": "3m"}
+    },
+    {"name": "near", "site": "mobile",
+     "profile": {"name": "near", "dns_cache": "honour_ttl", "choice": "random", "connect_timeout": "3s", "read_timeout": "10s", "timeout": "0s", "keepalive": )") +
+                      (kept ? "true" : "false") + R"(},
+     "resolvers": {"isp": 1},
+     "load": {"kind": "open_loop", "rate": "700/s", "arrivals": "poisson", "clients": )" +
+                      (kept ? "4" : "20") + R"(, "duration": "3m"}})");
+  return replaced(text, R"({"kind": "region_outage", "target": "region-2", "at": "100.5s"})",
+                  R"({"kind": "region_outage", "target": "region-2", "at": "100.5s"},
+                     {"kind": "gray_failure", "target": "cluster-1", "at": "60.25s", "duration": "30s", "error_share": 0.2, "extra_latency": "10ms"},
+                     {"kind": "partition", "links": [["mobile", "region-2"]], "at": "30.75s", "duration": "20.1s"})");
+}
 /// Every count and figure a run reports, with and without the request
 /// path's shortcuts (early settling, taking a request at the pods before its
 /// arrival event), for the same seed.
@@ -480,6 +507,25 @@ TEST_CASE("The request path's shortcuts change no figure, only the number of eve
     text = replaced(text, R"("duration": "30m")", R"("duration": "5m")");
     const Scenario sc = Scenario::from_json(text, "spike");
     check_shortcuts_change_nothing(sc, 1);
+  }
+  SECTION("two sites at different distances, a gray failure and a partition") {
+    // Requests from the near site overtake the far site's on their way to a
+    // region's pods, and the faults change what the pods and replies see
+    // mid-run, between the Deployments' per-second samples.
+    const Scenario sc = Scenario::from_json(two_sites_spike(false), "two-sites");
+    REQUIRE(sc.spec().populations.size() == 2);
+    REQUIRE(sc.spec().faults.size() == 3);
+    check_shortcuts_change_nothing(sc, 2);
+  }
+  SECTION("kept-alive connections with rate-limit buckets of their own") {
+    // 175 requests/s on each of the 4 near clients' connections against a
+    // quota of 100/s: each 429 closes its connection (and the next request
+    // opens one with a full bucket) while other requests are on their way.
+    const Scenario sc = Scenario::from_json(two_sites_spike(true), "kept-alive");
+    REQUIRE(sc.spec().populations.size() == 2);
+    check_shortcuts_change_nothing(sc, 3);
+    FailoverModel m(sc.spec(), 3);
+    CHECK(m.run().count(Cause::http_429) > 1000);
   }
   SECTION("an overloaded gateway: requests wait, time out and are rate limited") {
     std::string text = replaced(model_text("surviving-region-spike.json"), R"("at": "10m")", R"("at": "1m")");

@@ -34,7 +34,7 @@ struct Client {
   std::uint32_t resolver = 0;
   ClientDnsState dns;
   std::uint16_t conn_address = kNoAddress;  // kept-alive connection, if any
-  std::uint32_t conn_bucket = UINT32_MAX;    // its rate-limit bucket at the gateway (per_downstream_connection)
+  std::uint64_t conn_bucket = UINT64_MAX;    // its rate-limit bucket at the gateway (GatewayDeployment::Connection)
   std::int32_t pacer = -1;                   // index into the fortio pacers
 };
 

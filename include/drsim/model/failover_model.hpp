@@ -125,6 +125,8 @@ class FailoverModel {
     bool first_faulty = false;
     Duration back;  // the reply's way back to the client: half an RTT (or a whole one, answered at connect)
     TimePoint read_deadline;
+    // The kept-alive connection it went on (its rate-limit bucket), if any.
+    GatewayDeployment::Connection connection = GatewayDeployment::kNoConnection;
   };
 
   // East-west calls between clusters: the RTT between their regions; none
@@ -165,6 +167,14 @@ class FailoverModel {
     if (mesh_ && spec_.mesh) mesh_->use_traffic(*spec_.mesh, &metrics_.log());
     gray_rng_ = sim_.stream("gateways/gray");
     service_rng_ = sim_.stream("gateways/service");
+    // A Deployment's requests draw the app's service time from a stream of
+    // its own, in the order they reach its pods, whichever of them are taken
+    // before their arrival (connected).
+    deployment_service_rngs_.resize(n);
+    for (std::size_t c = 0; c < n; ++c)
+      if (deployments_[c]) deployment_service_rngs_[c] = sim_.stream("gateways/" + topo.clusters()[c].name + "/service");
+    on_the_way_.resize(n);
+    arrival_lead_.assign(n, Duration::max());
     probes_ = std::make_unique<GatewayProbes>(spec_.topology, lbs_, gray_rng_);
     gtm_ = std::make_unique<GlobalTrafficManager>(sim_, spec_.gtm, *probes_, &metrics_.log(), names);
     authority_ = std::make_unique<GtmAuthority>(*gtm_);
@@ -182,7 +192,10 @@ class FailoverModel {
         AggregateWorld{&sim_, &spec_, &metrics_, &resolvers_, &lbs_, faults_.get(), gtm_.get(), end_},
         static_cast<std::uint32_t>(clients_->size()));
     for (auto& lb : lbs_) lb.on_change([this] { aggregated_->mark(); });
-    faults_->on_change([this] { aggregated_->mark(); });
+    faults_->on_change([this] {
+      aggregated_->mark();
+      refresh_arrival_leads();  // a partition's start or end changes the routes
+    });
     metrics_.drain.configure(clients_->size() + aggregated_->size(), static_cast<std::size_t>(horizon_.ns() / 1'000'000'000) + 1);
   }
 
@@ -201,6 +214,7 @@ class FailoverModel {
     // The headline fault is known once its time is drawn: metrics split what
     // fails before it, and the drain curve counts from it.
     if (const auto fault = faults_->first_gateway_fault()) metrics_.fault_at = fault->at;
+    refresh_arrival_leads();
     clients_->start();
     aggregated_->mark();
   }
@@ -340,15 +354,17 @@ class FailoverModel {
       // The request reaches the server side half an RTT after the connection is up.
       r.back = rtt / 2;
       if (p.keepalive) keep_connection(clients_->client(r.client), address);
+      r.connection = p.keepalive ? clients_->client(r.client).conn_bucket : GatewayDeployment::kNoConnection;
       const TimePoint arrival = at + r.back;
-      if (deployments_[address] && !has_app(address) && spec_.request_shortcuts && sim_.next_event_time() > arrival &&
-          arrival <= end_) {
-        // Nothing is due before the request reaches the pods, so the
-        // Deployment would see it in the state it is in now: take it now
-        // (the simulator's own order, one event fewer per request).
-        arrive_at(ri, arrival);
+      if (deployments_[address] && !has_app(address) && spec_.request_shortcuts && arrival <= end_ &&
+          (sim_.next_event_time() > arrival || deployment_quiet_until(address, arrival, p)) &&
+          take_in_order(address, ri, arrival)) {
+        // The Deployment would see the request in the state it is in now
+        // (plus the requests due there before it): taken now, one event
+        // fewer per request.
       } else if (deployments_[address]) {
-        sim_.at(arrival, [this, ri] { arrive_at(ri, sim_.now()); }, tag(EventKind::arrive_at_gateway));
+        const EventHandle e = sim_.at(arrival, [this, address, ri] { arrived(address, ri); }, tag(EventKind::arrive_at_gateway));
+        on_the_way_[address].add(arrival, ri, e, !reads_client_at_pods(address, p));
       } else {
         sim_.at(arrival, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
       }
@@ -359,6 +375,69 @@ class FailoverModel {
     const double service = std::max(0.0, spec_.gateways[address].service_time_s.sample(service_rng_));
     const Cause cause = reply(ri, at + Duration::from_seconds(service), Cause::ok);
     if (p.keepalive && cause == Cause::ok) keep_connection(clients_->client(client), address);
+  }
+
+  /// Whether a request reaching `address`'s pods at `arrival` (later than
+  /// now) can be taken now, though other events are due before it: nothing
+  /// but requests touches the Deployment before `arrival` (its own next
+  /// event, and the next fault, come after it), no request sent from now on
+  /// can reach it before `arrival` (arrival_lead_), and the reply draws no
+  /// gray-failure error from the stream the GTM's probes share. Requests on
+  /// their way there as events that arrive first are taken first
+  /// (take_in_order). A request on a connection with a rate-limit bucket of
+  /// its own keeps its event: the bucket can be closed and reused in between.
+  [[nodiscard]] bool deployment_quiet_until(std::uint16_t address, TimePoint arrival, const ClientProfile& p) const {
+    return !reads_client_at_pods(address, p) && arrival - sim_.now() <= arrival_lead_[address] &&
+           arrival < deployments_[address]->next_event_at() && arrival < faults_->next_change_at() &&
+           lbs_[address].gray_error_share() == 0;
+  }
+
+  /// Whether the pods read the client's state as it is when the request
+  /// arrives: its connection's own rate-limit bucket, which the client can
+  /// close and replace while the request is on its way.
+  [[nodiscard]] bool reads_client_at_pods(std::uint16_t address, const ClientProfile& p) const {
+    return p.keepalive && deployments_[address]->limits_per_connection();
+  }
+
+  /// Takes a request at `address`'s pods at `arrival` (now, or a time
+  /// deployment_quiet_until allows): the requests on their way there as
+  /// events that arrive at or before it go first, their events cancelled.
+  /// False, taking none, when one of those must keep its event.
+  bool take_in_order(std::uint16_t address, std::uint32_t ri, TimePoint arrival) {
+    ArrivalsOnTheWay& way = on_the_way_[address];
+    if (!way.may_take_through(arrival)) return false;
+    while (!way.empty() && way.front().at <= arrival) {
+      const ArrivalsOnTheWay::Item first = way.front();
+      way.pop_front();
+      sim_.cancel(first.event);
+      arrive_at(first.ri, first.at);
+    }
+    arrive_at(ri, arrival);
+    return true;
+  }
+
+  /// An arrival event: the request leaves the ones on their way.
+  void arrived(std::uint16_t address, std::uint32_t ri) {
+    on_the_way_[address].remove(ri);
+    arrive_at(ri, sim_.now());
+  }
+
+  /// The least time from an event that sends or retries a request to that
+  /// request reaching each Deployment's pods: 1.5 RTTs over a new connection
+  /// (connect, then half an RTT), half an RTT over a kept-alive one, for
+  /// every site a population sends from.
+  void refresh_arrival_leads() {
+    const auto& topo = spec_.topology;
+    std::fill(arrival_lead_.begin(), arrival_lead_.end(), Duration::max());
+    for (const auto& ps : spec_.populations) {
+      if (ps.aggregate) continue;
+      for (std::size_t c = 0; c < arrival_lead_.size(); ++c) {
+        const auto rtt = topo.rtt(ps.site, topo.region_node(topo.clusters()[c].region));
+        if (!rtt) continue;
+        const Duration lead = ps.profile.keepalive ? *rtt / 2 : *rtt + *rtt / 2;
+        arrival_lead_[c] = std::min(arrival_lead_[c], lead);
+      }
+    }
   }
 
   /// The server side answered at `answered` (`answer`: ok, or a 503's cause); the reply
@@ -390,9 +469,9 @@ class FailoverModel {
     if (deployments_[address]) c.conn_bucket = deployments_[address]->open_connection();
   }
   void close_connection(Client& c) {
-    if (c.conn_bucket != UINT32_MAX) deployments_[c.conn_address]->close_connection(c.conn_bucket);
+    if (c.conn_bucket != GatewayDeployment::kNoConnection) deployments_[c.conn_address]->close_connection(c.conn_bucket);
     c.conn_address = kNoAddress;
-    c.conn_bucket = UINT32_MAX;
+    c.conn_bucket = GatewayDeployment::kNoConnection;
   }
 
   /// How long the server side has to answer so the reply reaches the client
@@ -428,7 +507,7 @@ class FailoverModel {
       return;
     }
     GatewayPlan plan;
-    switch (d.submit(at, *wait, clients_->client(r.client).conn_bucket, plan)) {
+    switch (d.submit(at, *wait, r.connection, plan)) {
       case GatewayVerdict::accepted: break;
       case GatewayVerdict::rate_limited: finish_at(ri, back, Cause::http_429, r.address); return;
       case GatewayVerdict::overflow:
@@ -443,7 +522,7 @@ class FailoverModel {
       sim_.at(plan.done, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
       return;
     }
-    const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(service_rng_));
+    const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(deployment_service_rngs_[r.address]));
     reply(ri, plan.done + Duration::from_seconds(app), Cause::ok);
   }
 
@@ -523,6 +602,61 @@ class FailoverModel {
   std::unique_ptr<AggregatedClients> aggregated_;  // the populations run in aggregate
   IndexPool<Request> requests_;
   RandomStream service_rng_, gray_rng_;
+  std::vector<RandomStream> deployment_service_rngs_;  // per address with a Deployment
+
+  // The requests on their way to one Deployment's pods as events, in the
+  // order those events run (arrival time, then scheduling order).
+  class ArrivalsOnTheWay {
+   public:
+    struct Item {
+      TimePoint at;
+      std::uint32_t ri = 0;
+      EventHandle event;
+      bool early = true;  // may be taken before its event
+    };
+    void add(TimePoint at, std::uint32_t ri, EventHandle event, bool early) {
+      if (head_ > 64 && 2 * head_ > items_.size()) {  // reuse the room of those gone
+        items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+      items_.push_back({at, ri, event, early});
+      // Usually last already; otherwise moved before the later ones (after equal times).
+      for (std::size_t i = items_.size() - 1; i > head_ && items_[i - 1].at > items_[i].at; --i)
+        std::swap(items_[i - 1], items_[i]);
+    }
+    [[nodiscard]] bool empty() const { return head_ == items_.size(); }
+    /// Whether every request arriving at or before `t` may be taken early.
+    [[nodiscard]] bool may_take_through(TimePoint t) const {
+      for (std::size_t i = head_; i < items_.size() && items_[i].at <= t; ++i)
+        if (!items_[i].early) return false;
+      return true;
+    }
+    [[nodiscard]] const Item& front() const { return items_[head_]; }
+    void pop_front() {
+      if (++head_ == items_.size()) {
+        items_.clear();
+        head_ = 0;
+      }
+    }
+    /// The request whose event runs (the first, as events run in this order).
+    void remove(std::uint32_t ri) {
+      if (!empty() && front().ri == ri) {
+        pop_front();
+        return;
+      }
+      for (std::size_t i = head_; i < items_.size(); ++i)
+        if (items_[i].ri == ri) {
+          items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+          return;
+        }
+    }
+
+   private:
+    std::vector<Item> items_;
+    std::size_t head_ = 0;
+  };
+  std::vector<ArrivalsOnTheWay> on_the_way_;  // per address
+  std::vector<Duration> arrival_lead_;        // per address: refresh_arrival_leads
 };
 
 }  // namespace drsim

@@ -8,6 +8,7 @@
 // request: the request path sees the faults through those components.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -128,8 +129,19 @@ class FaultInjector {
       const auto fi = static_cast<std::uint32_t>(i);
       const EventTag t = tag(EventKind::fault, static_cast<std::uint16_t>(i));
       sim_->at(at, [this, fi] { apply(fi, true); }, t);
-      if (faults()[i].duration) sim_->at(at + *faults()[i].duration, [this, fi] { apply(fi, false); }, t);
+      changes_.push_back(at);
+      if (faults()[i].duration) {
+        sim_->at(at + *faults()[i].duration, [this, fi] { apply(fi, false); }, t);
+        changes_.push_back(at + *faults()[i].duration);
+      }
     }
+    std::sort(changes_.begin(), changes_.end());
+  }
+
+  /// When the next fault starts or ends (TimePoint::max() when none is left):
+  /// nothing a fault changes changes before it.
+  [[nodiscard]] TimePoint next_change_at() const {
+    return applied_ < changes_.size() ? changes_[applied_] : TimePoint::max();
   }
 
   /// Called after each fault starts or ends.
@@ -228,6 +240,7 @@ class FaultInjector {
         break;
     }
     t_.log->add(sim_->now(), "fault", begin ? "fault_start" : "fault_end", what);
+    ++applied_;  // the changes run in time order, so the next one is next in changes_
     if (on_change_) on_change_();
   }
 
@@ -236,6 +249,8 @@ class FaultInjector {
   FaultTargets t_;
   std::vector<int> faulty_;
   std::vector<TimePoint> times_;
+  std::vector<TimePoint> changes_;  // every start and end, in time order
+  std::size_t applied_ = 0;         // how many of changes_ have run
   std::function<void()> on_change_;
 };
 

@@ -74,10 +74,25 @@ class GatewayDeployment {
     for (std::int32_t i = 0; i < spec_.replicas; ++i) add_pod(Duration::zero());
     desired_ = spec_.replicas;
     last_scrape_ = sim_->now();
+    next_scrape_ = sim_->now() + spec_.metrics_resolution();
     sim_->every(spec_.metrics_resolution(), [this] { scrape(); }, tag(EventKind::deployment_scrape, component_));
-    if (hpa_) sim_->every(spec_.hpa->sync_period, [this] { sync(); }, tag(EventKind::deployment_sync, component_));
+    if (hpa_) {
+      next_sync_ = sim_->now() + spec_.hpa->sync_period;
+      sim_->every(spec_.hpa->sync_period, [this] { sync(); }, tag(EventKind::deployment_sync, component_));
+    }
+    next_sample_ = sim_->now() + Duration::seconds(1);
     sim_->every(Duration::seconds(1), [this] { sample(); }, tag(EventKind::deployment_sample, component_));
+    refresh_next_event();
   }
+
+  /// When the Deployment's own next event is due: a scrape, an HPA sync, a
+  /// per-second sample or a pod becoming ready (TimePoint::max() before
+  /// start). Nothing else changes or reads its pods, buckets and counters but
+  /// the requests offered to it and faults, so a caller that knows every
+  /// request arriving before some time t < next_event_at() and no fault in
+  /// between may offer them before their arrival, in arrival order
+  /// (FailoverModel does, to spare an event per request).
+  [[nodiscard]] TimePoint next_event_at() const { return next_event_at_; }
 
   /// The Deployment is gone (deleted, or its region is down): its pods take
   /// nothing and the HPA has no target to scale. Back up, it is recreated at
@@ -98,33 +113,44 @@ class GatewayDeployment {
         add_pod(Duration::from_seconds(std::max(0.0, spec_.startup_s.sample(rng_))));
       desired_ = spec_.replicas;
     }
+    refresh_next_event();
   }
   [[nodiscard]] bool down() const { return down_; }
+  /// Whether kept-alive connections have rate-limit buckets of their own.
+  [[nodiscard]] bool limits_per_connection() const { return per_connection_.has_value(); }
+
+  /// A kept-alive downstream connection (its bucket's id and generation).
+  using Connection = std::uint64_t;
+  static constexpr Connection kNoConnection = UINT64_MAX;
 
   /// A kept-alive downstream connection opens: with per_downstream_connection
-  /// it gets a full bucket of its own; the id goes with its requests.
-  std::uint32_t open_connection() {
-    return per_connection_ ? per_connection_->open_connection(sim_->now()) : kNoConnection;
+  /// it gets a full bucket of its own; the reference goes with its requests.
+  Connection open_connection() {
+    if (!per_connection_) return kNoConnection;
+    const auto id = per_connection_->open_connection(sim_->now());
+    return static_cast<Connection>(per_connection_->generation(id)) << 32 | id;
   }
-  void close_connection(std::uint32_t id) {
-    if (per_connection_ && id != kNoConnection) per_connection_->close_connection(id);
+  void close_connection(Connection c) {
+    if (per_connection_ && c != kNoConnection) per_connection_->close_connection(static_cast<std::uint32_t>(c));
   }
-  static constexpr std::uint32_t kNoConnection = UINT32_MAX;
 
   /// Offers a request arriving at `at` (now, or a time before which the
   /// caller knows no event is due); `timeout` is how long the client will
   /// wait for it. `connection`: the request's kept-alive connection
   /// (open_connection), or kNoConnection for a connection opened for this
-  /// request alone, whose full bucket always admits it. The answer is whole:
+  /// request alone, whose full bucket always admits it; a connection its
+  /// client closed while the request was on its way counts as the latter. The answer is whole:
   /// an accepted request's pod has planned its start and end into `plan`
   /// (gateway.hpp says why that is exact), so no event follows.
-  GatewayVerdict submit(TimePoint at, Duration timeout, std::uint32_t connection, GatewayPlan& plan) {
+  GatewayVerdict submit(TimePoint at, Duration timeout, Connection connection, GatewayPlan& plan) {
     const std::size_t n = ready_.size();
     if (n == 0) return GatewayVerdict::no_ready_pod;
     const std::uint32_t pod = ready_[next_ready_index(n)];
     const bool limited = limiter_ ? !limiter_->admit(pods_[pod].bucket, at)
                                   : per_connection_ && connection != kNoConnection &&
-                                        !per_connection_->admit(connection, at);
+                                        per_connection_->is_open(static_cast<std::uint32_t>(connection),
+                                                                 static_cast<std::uint32_t>(connection >> 32)) &&
+                                        !per_connection_->admit(static_cast<std::uint32_t>(connection), at);
     if (limited) {
       // The 429 costs a little CPU too.
       pods_[pod].extra_cpu_ns += static_cast<std::int64_t>(spec_.rejected_cpu_share * spec_.pod.service_time.mean() * 1e9);
@@ -153,6 +179,7 @@ class GatewayDeployment {
     std::uint32_t gateway_pod = 0;
     std::size_t bucket = 0;
     TimePoint created;
+    TimePoint ready_due;  // when its start-up ends
     TimePoint ready_at = TimePoint::max();
     bool removed = false;
     std::int64_t extra_cpu_ns = 0;   // rate-limited requests' CPU
@@ -182,6 +209,7 @@ class GatewayDeployment {
     PodRecord r;
     r.gateway_pod = gp;
     r.created = sim_->now();
+    r.ready_due = sim_->now() + startup;
     if (limiter_) r.bucket = limiter_->add_pod(sim_->now() + startup);
     pods_.push_back(r);
     const auto idx = static_cast<std::uint32_t>(pods_.size() - 1);
@@ -197,6 +225,16 @@ class GatewayDeployment {
     if (r.removed) return;
     r.ready_at = sim_->now();
     ready_.push_back(idx);
+    refresh_next_event();
+  }
+
+  // After each of the Deployment's events: the earliest one still to come.
+  void refresh_next_event() {
+    TimePoint t = std::min(next_scrape_, next_sample_);
+    if (hpa_) t = std::min(t, next_sync_);
+    for (const auto& r : pods_)
+      if (!r.removed && r.ready_at == TimePoint::max()) t = std::min(t, r.ready_due);
+    next_event_at_ = t;
   }
 
   void remove_newest(std::int32_t count) {
@@ -235,9 +273,16 @@ class GatewayDeployment {
       r.cpu_at_scrape = cpu;
     }
     last_scrape_ = now;
+    next_scrape_ = now + spec_.metrics_resolution();
+    refresh_next_event();
   }
 
   void sync() {
+    next_sync_ = sim_->now() + spec_.hpa->sync_period;
+    sync_pods();
+    refresh_next_event();
+  }
+  void sync_pods() {
     if (down_) return;  // no Deployment to scale
     samples_buf_.clear();
     for (const auto& r : pods_) {
@@ -290,6 +335,8 @@ class GatewayDeployment {
       s.busy_share = static_cast<double>(busy) / (static_cast<double>(s.ready) * spec_.pod.workers);
     }
     samples_.push_back(s);
+    next_sample_ = sim_->now() + Duration::seconds(1);
+    refresh_next_event();
   }
 
   Simulator* sim_;
@@ -309,6 +356,8 @@ class GatewayDeployment {
   std::size_t cursor_n_ = 0, cursor_mod_ = 0;  // cursor_ % cursor_n_
   std::int32_t desired_ = 0;
   TimePoint last_scrape_;
+  TimePoint next_scrape_ = TimePoint::max(), next_sync_ = TimePoint::max(), next_sample_ = TimePoint::max();
+  TimePoint next_event_at_ = TimePoint::max();  // refresh_next_event
   std::vector<HpaPodSample> samples_buf_;
   std::vector<DeploymentSample> samples_;
   std::uint64_t rate_limited_ = 0;

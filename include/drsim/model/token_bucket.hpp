@@ -286,11 +286,13 @@ class PerConnectionRateLimit {
       free_.pop_back();
       buckets_[id] = TokenBucket(config_, now);
       open_[id] = true;
+      ++generation_[id];
       ++open_count_;
       return id;
     }
     buckets_.emplace_back(config_, now);
     open_.push_back(true);
+    generation_.push_back(0);
     ++open_count_;
     return static_cast<ConnectionId>(buckets_.size() - 1);
   }
@@ -305,6 +307,12 @@ class PerConnectionRateLimit {
   }
 
   bool admit(ConnectionId id, TimePoint now) { return buckets_[id].admit(now); }
+  /// How many connections had the id before the one open now (or last): ids are reused.
+  [[nodiscard]] std::uint32_t generation(ConnectionId id) const { return generation_[id]; }
+  /// Whether the connection that had `generation` of the id is still open.
+  [[nodiscard]] bool is_open(ConnectionId id, std::uint32_t generation) const {
+    return id < buckets_.size() && open_[id] && generation_[id] == generation;
+  }
 
   [[nodiscard]] std::size_t open_connections() const { return open_count_; }
   /// Counters over every connection, open or closed.
@@ -318,6 +326,7 @@ class PerConnectionRateLimit {
   void reserve(std::size_t connections) {
     buckets_.reserve(connections);
     open_.reserve(connections);
+    generation_.reserve(connections);
     free_.reserve(connections);
   }
 
@@ -325,6 +334,7 @@ class PerConnectionRateLimit {
   TokenBucketConfig config_;
   std::vector<TokenBucket> buckets_;
   std::vector<bool> open_;
+  std::vector<std::uint32_t> generation_;
   std::vector<ConnectionId> free_;
   std::size_t open_count_ = 0;
   RateLimitCounters closed_;
