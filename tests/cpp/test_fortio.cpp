@@ -10,6 +10,7 @@
 
 #include <drsim/analysis/calibrate.hpp>
 #include <drsim/fortio_text.hpp>
+#include <drsim/core/random.hpp>
 #include <drsim/model/fortio_stats.hpp>
 
 #include "cli_runner.hpp"
@@ -120,6 +121,32 @@ TEST_CASE("fortio's histogram: buckets open on the left, export from min to max,
     CHECK(d.data[2].end == 0.013);  // the last bucket ends at Max
     // p50: 25 % .. 75 % spans (3 ms, 4 ms]: 0.003 + (50 - 25) / 50 x 0.001
     CHECK(d.percentiles[0].second == Approx(0.0035));
+  }
+  SECTION("a duration of whole nanoseconds falls in the bucket fortio's floating quotient gives it") {
+    // record(Duration) finds the bucket in integers below a second; every
+    // bound (a whole ms), its neighbours and a million random durations.
+    drsim::RandomStream rng(7, "fortio buckets");
+    const auto same = [](std::int64_t ns) {
+      return drsim::FortioHistogram::bucket_of_ns(ns) == drsim::FortioHistogram{}.bucket_of(drsim::go_seconds(drsim::Duration::nanoseconds(ns)));
+    };
+    std::int64_t mismatches = 0;
+    for (std::int64_t ms = 0; ms < 1000; ++ms)
+      for (std::int64_t d : {-1, 0, 1}) {
+        const std::int64_t ns = ms * 1'000'000 + d;
+        if (ns >= 0 && ns < 1'000'000'000 && !same(ns)) ++mismatches;
+      }
+    for (int k = 0; k < 1'000'000; ++k)
+      if (!same(static_cast<std::int64_t>(rng.below(1'000'000'000)))) ++mismatches;
+    CHECK(mismatches == 0);
+    // And the whole histogram: counts and counter as record(go_seconds(d)).
+    drsim::FortioHistogram by_double, by_duration;
+    for (std::int64_t ns : {0LL, 1LL, 999'999LL, 1'000'000LL, 1'000'001LL, 12'000'000LL, 999'999'999LL, 1'000'000'000LL, 100'000'000'000LL,
+                            100'000'000'001LL}) {
+      by_double.record(drsim::go_seconds(drsim::Duration::nanoseconds(ns)));
+      by_duration.record(drsim::Duration::nanoseconds(ns));
+    }
+    for (std::size_t b = 0; b < drsim::kFortioBuckets; ++b) CHECK(by_double.bucket_count(b) == by_duration.bucket_count(b));
+    CHECK(by_double.counter().sum == by_duration.counter().sum);
   }
   SECTION("fortio's sleep histogram puts sleeps of -1 ms and less in bucket 0") {
     drsim::FortioHistogram sleeps(-0.001, 0.001);
