@@ -153,6 +153,10 @@ class ClientPopulations {
     }
   }
 
+  /// The next open-loop arrival while one is being sent (it is not an event
+  /// yet, and may never be one); TimePoint::max() otherwise.
+  [[nodiscard]] TimePoint next_arrival_at() const { return next_arrival_; }
+
   [[nodiscard]] Client& client(std::uint32_t i) { return clients_[i]; }
   [[nodiscard]] const PopulationSpec& spec_of(std::uint32_t client) const { return specs()[clients_[client].population]; }
   [[nodiscard]] const ClientProfile& profile_of(std::uint32_t client) const { return spec_of(client).profile; }
@@ -210,14 +214,29 @@ class ClientPopulations {
   }
 
   // An open-loop arrival goes to a random client of the population. The
-  // next arrival is scheduled first, so that while the request path runs the
-  // simulator already knows the next thing due (FailoverModel takes a
-  // request at the pods at once when nothing comes before it).
+  // next arrival is drawn first and, while the request path runs, is known
+  // (next_arrival_at: FailoverModel takes a request at the pods at once only
+  // when nothing comes before it); then it is taken without an event when
+  // nothing is due before it, as a paced client's next send is.
   void arrival(std::uint32_t pi) {
     Population& pop = populations_[pi];
-    const std::uint32_t ci = pop.first_client + static_cast<std::uint32_t>(pop.rng.below(pop.clients));
-    schedule_arrival(pi, pop.arrivals->next(sim_->now(), pop.rng));
-    sink_->send(ci);
+    for (;;) {
+      const std::uint32_t ci = pop.first_client + static_cast<std::uint32_t>(pop.rng.below(pop.clients));
+      const TimePoint next = pop.arrivals->next(sim_->now(), pop.rng);
+      if (!sends_at_once_) {
+        schedule_arrival(pi, next);
+        sink_->send(ci);
+        return;
+      }
+      next_arrival_ = next;
+      sink_->send(ci);
+      next_arrival_ = TimePoint::max();
+      if (next == TimePoint::max()) return;
+      if (!sim_->advance_to(next)) {
+        schedule_arrival(pi, next);
+        return;
+      }
+    }
   }
 
   struct NextSend {
@@ -232,6 +251,7 @@ class ClientPopulations {
   bool sends_at_once_ = true;
   bool sending_ = false;  // inside send_from_event
   NextSend next_;         // a send asked for during it
+  TimePoint next_arrival_ = TimePoint::max();  // arrival(): the next one, while this one is sent
   std::vector<Client> clients_;
   std::vector<FortioPacer> pacers_;
   std::vector<Population> populations_;

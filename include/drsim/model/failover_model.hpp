@@ -357,7 +357,8 @@ class FailoverModel {
       r.connection = p.keepalive ? clients_->client(r.client).conn_bucket : GatewayDeployment::kNoConnection;
       const TimePoint arrival = at + r.back;
       if (deployments_[address] && !has_app(address) && spec_.request_shortcuts && arrival <= end_ &&
-          (sim_.next_event_time() > arrival || deployment_quiet_until(address, arrival, p)) &&
+          (std::min(sim_.next_event_time(), clients_->next_arrival_at()) > arrival ||
+           deployment_quiet_until(address, arrival, p)) &&
           take_in_order(address, ri, arrival)) {
         // The Deployment would see the request in the state it is in now
         // (plus the requests due there before it): taken now, one event
