@@ -365,7 +365,7 @@ class FailoverModel {
         // fewer per request.
       } else if (deployments_[address]) {
         const EventHandle e = sim_.at(arrival, [this, address, ri] { arrived(address, ri); }, tag(EventKind::arrive_at_gateway));
-        on_the_way_[address].add(arrival, ri, e, !reads_client_at_pods(address, p));
+        on_the_way_[address].add(arrival, ri, e, !uses_connection_bucket(address, p));
       } else {
         sim_.at(arrival, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
       }
@@ -388,15 +388,15 @@ class FailoverModel {
   /// (take_in_order). A request on a connection with a rate-limit bucket of
   /// its own keeps its event: the bucket can be closed and reused in between.
   [[nodiscard]] bool deployment_quiet_until(std::uint16_t address, TimePoint arrival, const ClientProfile& p) const {
-    return !reads_client_at_pods(address, p) && arrival - sim_.now() <= arrival_lead_[address] &&
+    return !uses_connection_bucket(address, p) && arrival - sim_.now() <= arrival_lead_[address] &&
            arrival < deployments_[address]->next_event_at() && arrival < faults_->next_change_at() &&
            lbs_[address].gray_error_share() == 0;
   }
 
-  /// Whether the pods read the client's state as it is when the request
-  /// arrives: its connection's own rate-limit bucket, which the client can
-  /// close and replace while the request is on its way.
-  [[nodiscard]] bool reads_client_at_pods(std::uint16_t address, const ClientProfile& p) const {
+  /// Whether the pods admit the request by its kept-alive connection's own
+  /// rate-limit bucket, which the client can close (and the id be reused)
+  /// while the request is on its way: what they see depends on when it arrives.
+  [[nodiscard]] bool uses_connection_bucket(std::uint16_t address, const ClientProfile& p) const {
     return p.keepalive && deployments_[address]->limits_per_connection();
   }
 

@@ -74,7 +74,6 @@ class GatewayDeployment {
     for (std::int32_t i = 0; i < spec_.replicas; ++i) add_pod(Duration::zero());
     desired_ = spec_.replicas;
     last_scrape_ = sim_->now();
-    next_scrape_ = sim_->now() + spec_.metrics_resolution();
     sim_->every(spec_.metrics_resolution(), [this] { scrape(); }, tag(EventKind::deployment_scrape, component_));
     if (hpa_) {
       next_sync_ = sim_->now() + spec_.hpa->sync_period;
@@ -230,7 +229,7 @@ class GatewayDeployment {
 
   // After each of the Deployment's events: the earliest one still to come.
   void refresh_next_event() {
-    TimePoint t = std::min(next_scrape_, next_sample_);
+    TimePoint t = std::min(last_scrape_ + spec_.metrics_resolution(), next_sample_);
     if (hpa_) t = std::min(t, next_sync_);
     for (const auto& r : pods_)
       if (!r.removed && r.ready_at == TimePoint::max()) t = std::min(t, r.ready_due);
@@ -273,7 +272,6 @@ class GatewayDeployment {
       r.cpu_at_scrape = cpu;
     }
     last_scrape_ = now;
-    next_scrape_ = now + spec_.metrics_resolution();
     refresh_next_event();
   }
 
@@ -356,7 +354,7 @@ class GatewayDeployment {
   std::size_t cursor_n_ = 0, cursor_mod_ = 0;  // cursor_ % cursor_n_
   std::int32_t desired_ = 0;
   TimePoint last_scrape_;
-  TimePoint next_scrape_ = TimePoint::max(), next_sync_ = TimePoint::max(), next_sample_ = TimePoint::max();
+  TimePoint next_sync_ = TimePoint::max(), next_sample_ = TimePoint::max();
   TimePoint next_event_at_ = TimePoint::max();  // refresh_next_event
   std::vector<HpaPodSample> samples_buf_;
   std::vector<DeploymentSample> samples_;
