@@ -125,3 +125,15 @@ TEST_CASE("Open-loop arrivals follow the rate profile", "[load]") {
     CHECK(d.max_rate() == Approx(150));
   }
 }
+
+TEST_CASE("The request path's rounding gives llround's integer for every non-negative draw", "[load]") {
+  // Halves round up, whatever the integer part; just below a half rounds down.
+  for (double x : {0.0, 0.5, 1.5, 2.5, 0.49999999999999994, 1e9 + 0.5, 4503599627370495.5, 0x1p52, 0x1p52 + 2,
+                   1e300, std::nextafter(0.5, 0.0), std::nextafter(0.5, 1.0)})
+    CHECK(detail::round_nonnegative(x) == std::llround(x));
+  RandomStream rng(3, "rounding");
+  for (int i = 0; i < 1'000'000; ++i) {
+    const double x = rng.exponential(5e5);  // an open-loop gap in ns at 2,000/s
+    REQUIRE(detail::round_nonnegative(x) == std::llround(x));
+  }
+}
