@@ -62,6 +62,7 @@
 #include "drsim/model/event_kinds.hpp"
 #include "drsim/model/faults.hpp"
 #include "drsim/model/gtm.hpp"
+#include "drsim/model/load.hpp"
 #include "drsim/model/load_balancer.hpp"
 #include "drsim/model/metrics.hpp"
 #include "drsim/model/model_spec.hpp"
@@ -203,9 +204,7 @@ class AggregatedClients {
     bool first_faulty = false;
   };
 
-  Duration gap(Group& g) {
-    return Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(g.rng.exponential(g.mean_gap_ns))));
-  }
+  Duration gap(Group& g) { return exponential_gap(g.rng, g.mean_gap_ns); }
 
   // A client's kept-alive connection, as the request path keeps it: open
   // from the attempt that made it, closed when a request on it fails.

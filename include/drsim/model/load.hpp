@@ -39,6 +39,13 @@ inline std::int64_t round_nonnegative(double x) {
 }
 }  // namespace detail
 
+/// A Poisson process's next gap, mean `mean_ns`: an exponential draw in whole
+/// nanoseconds (llround's), at least 1 ns so that arrivals move time on.
+/// Open-loop arrivals and the aggregated groups draw their gaps here.
+inline Duration exponential_gap(RandomStream& rng, double mean_ns) {
+  return Duration::nanoseconds(std::max<std::int64_t>(1, detail::round_nonnegative(rng.exponential(mean_ns))));
+}
+
 /// Requests per second as a function of time: steps, optionally modulated by
 /// a diurnal sine.
 class RateProfile {
@@ -175,7 +182,7 @@ class OpenLoopArrivals {
       for (int guard = 0; guard < 1'000'000; ++guard) {
         const double r = profile_.rate_at(t);
         if (r > 0) {
-          t = t + Duration::nanoseconds(std::max<std::int64_t>(1, std::llround(1e9 / r)));
+          t = t + Duration::nanoseconds(std::max<std::int64_t>(1, detail::round_nonnegative(1e9 / r)));
           return t < end_ ? t : TimePoint::max();
         }
         t = t + Duration::milliseconds(100);
@@ -184,7 +191,7 @@ class OpenLoopArrivals {
       return TimePoint::max();
     }
     for (;;) {
-      t = t + Duration::nanoseconds(std::max<std::int64_t>(1, detail::round_nonnegative(rng.exponential(1e9 / max_rate_))));
+      t = t + exponential_gap(rng, 1e9 / max_rate_);
       if (t >= end_) return TimePoint::max();
       if (rng.uniform01() * max_rate_ < profile_.rate_at(t)) return t;
     }
