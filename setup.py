@@ -46,6 +46,9 @@ class CMakeBuild(build_ext):
             "-DDRSIM_BUILD_BENCH=OFF", "-DDRSIM_INSTALL=OFF",
             f"-DPython3_EXECUTABLE={python}",
         ]
+        # DRSIM_PGO=OFF skips the profile-guided build (its instrumented build and training run).
+        if os.environ.get("DRSIM_PGO"):
+            configure.append(f"-DDRSIM_PGO={os.environ['DRSIM_PGO']}")
         if not (build_dir / "CMakeCache.txt").exists() and shutil.which("ninja"):
             configure += ["-G", "Ninja"]
         jobs = os.environ.get("DRSIM_PIP_JOBS", str(os.cpu_count() or 1))

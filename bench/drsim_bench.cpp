@@ -279,9 +279,10 @@ bool bench_hold(const Options& opt) {
 
 /// The seed drill in process (models/asm-gtm-drill.json, seed 1):
 ///   drill_replication  one replication on one thread as drsim::run runs all
-///                      but the first (no event log, no report detail): the
-///                      model built from the spec, run to the end, its metrics
-///                      kept (no Result, no JSON), averaged over 200
+///                      but the first (no event log, no report detail), through
+///                      the library's drsim::run_replication: the model built
+///                      from the spec, run to the end, its metrics returned
+///                      (no Result, no JSON), averaged over 200
 ///                      replications, in CPU ms; `reported_ms` is the same
 ///                      with the detail replication 0 keeps (event log,
 ///                      per-second latency, fortio's statistics);
@@ -292,34 +293,30 @@ bool bench_hold(const Options& opt) {
 bool bench_drill(const Options& opt) {
   const auto scenario = drsim::Scenario::load(std::string(DRSIM_SOURCE_DIR) + "/models/asm-gtm-drill.json");
   constexpr int kReplications = 200;
-  // The drill's mean pending count, sampled every 10 ms of one (untimed) replication.
-  std::size_t pending = 0;
-  {
-    drsim::FailoverModel model(scenario.spec(), drsim::replication_seed(1, 0));
-    double sum = 0, samples = 0;
-    auto& sim = model.simulator();
-    sim.every(drsim::Duration::milliseconds(10), [&] { sum += static_cast<double>(sim.pending_events()) - 1; ++samples; });
-    model.run();
-    pending = std::max<std::size_t>(1, static_cast<std::size_t>(sum / samples + 0.5));
-  }
+  // What the engine does in a replication (untimed): the events of the lean
+  // replications, and the mean pending count sampled every 10 ms of
+  // replication 0 as reported. Through the library, like the timed runs: a
+  // FailoverModel built in this file would bring its own (untrained) copies of
+  // the request path's inline functions, which the linker may keep instead
+  // of the library's (docs/architecture.md, "Build").
+  const auto sampled = drsim::detail::engine_load(scenario.spec(), drsim::replication_seed(1, 0), drsim::Duration::milliseconds(10));
+  const std::size_t pending = std::max<std::size_t>(1, static_cast<std::size_t>(sampled.mean_pending + 0.5));
   drsim::ModelSpec lean = scenario.spec();
   lean.log_events = false;
   lean.report_detail = false;
-  std::vector<double> ms, base_ms, reported_ms;
   std::uint64_t events = 0;
+  for (int k = 0; k < kReplications; ++k)
+    events += drsim::detail::engine_load(lean, drsim::replication_seed(1, static_cast<std::uint64_t>(k))).events;
+  std::vector<double> ms, base_ms, reported_ms;
   for (int rep = 0; rep < opt.reps; ++rep) {
-    events = 0;
     Stopwatch watch;
     for (int k = 0; k < kReplications; ++k) {
-      drsim::FailoverModel model(lean, drsim::replication_seed(1, static_cast<std::uint64_t>(k)));
-      model.run();
-      events += model.simulator().executed_events();
+      drsim::run_replication(lean, drsim::replication_seed(1, static_cast<std::uint64_t>(k)));
     }
     ms.push_back(watch.cpu_s() * 1e3 / kReplications);
     Stopwatch reported;
     for (int k = 0; k < kReplications / 4; ++k) {
-      drsim::FailoverModel model(scenario.spec(), drsim::replication_seed(1, static_cast<std::uint64_t>(k)));
-      model.run();
+      drsim::run_replication(scenario.spec(), drsim::replication_seed(1, static_cast<std::uint64_t>(k)));
     }
     reported_ms.push_back(reported.cpu_s() * 1e3 / (kReplications / 4));
     // The engine alone: as many events as a replication, at the drill's mean pending count.
@@ -390,8 +387,7 @@ bool bench_scenarios(const Options& opt) {
           spec.request_shortcuts = false;
           spec.log_events = false;
           spec.report_detail = false;
-          drsim::FailoverModel model(spec, drsim::replication_seed(1, k % 20));
-          model.run();
+          drsim::run_replication(spec, drsim::replication_seed(1, k % 20));
         }
       });
     for (auto& w : workers) w.join();
@@ -406,15 +402,13 @@ bool bench_scenarios(const Options& opt) {
   std::uint64_t requests = 0;
   for (int rep = 0; rep < opt.reps; ++rep) {
     Stopwatch w;
-    drsim::FailoverModel model(spike.spec(), drsim::replication_seed(1, 0));
-    requests = model.run().started();
+    requests = drsim::run_replication(spike.spec(), drsim::replication_seed(1, 0)).started();
     spike_s.push_back(w.cpu_s());
   }
   drsim::ModelSpec plain = spike.spec();
   plain.request_shortcuts = false;
   Stopwatch base;
-  drsim::FailoverModel slow(plain, drsim::replication_seed(1, 0));
-  slow.run();
+  drsim::run_replication(plain, drsim::replication_seed(1, 0));
   const double sp = median(spike_s), sp_base = base.cpu_s();
   std::printf("{\"name\":\"spike\",\"requests\":%llu,\"seconds\":%.3f,\"baseline_seconds\":%.3f}\n",
               static_cast<unsigned long long>(requests), sp, sp_base);

@@ -35,6 +35,26 @@ struct RunOptions {
 /// users at one request per think time): the size of a run before it starts.
 double expected_requests(const ModelSpec& spec);
 
+/// One replication of `spec` with `seed`, on the calling thread: the model
+/// built, run to its horizon, and what it measured. drsim::run and the sweeps
+/// run every replication through it (replication k of a run with seed s uses
+/// replication_seed(s, k)). It is compiled into the library, so a caller runs
+/// the library's request path, the one a profile-guided build optimises
+/// (docs/architecture.md, "Build").
+RunMetrics run_replication(const ModelSpec& spec, std::uint64_t seed);
+
+namespace detail {
+/// What the engine did in one replication of `spec` (the benchmarks replay
+/// it on the bare engine as their same-run baseline): the events executed,
+/// and the mean number pending, sampled every `sample_every` (zero: not
+/// sampled; the sampler's own events count in neither).
+struct EngineLoad {
+  std::uint64_t events = 0;
+  double mean_pending = 0;
+};
+EngineLoad engine_load(const ModelSpec& spec, std::uint64_t seed, Duration sample_every = Duration::zero());
+}  // namespace detail
+
 /// Replication 0's counts and headline figures.
 struct Summary {
   std::uint64_t requests = 0;  // started

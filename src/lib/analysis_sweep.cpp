@@ -16,7 +16,7 @@
 #include <stdexcept>
 
 #include "drsim/core/random.hpp"
-#include "drsim/model/failover_model.hpp"
+#include "drsim/model/metrics.hpp"
 #include "drsim/scenario/reference.hpp"
 #include "worker_pool.hpp"
 #include "drsim/run.hpp"
@@ -307,8 +307,7 @@ SweepResult run_points(const Scenario& base, const std::vector<SweepPoint>& poin
   // "points done" moves steadily.
   detail::for_each_task(total, options.threads, [&](std::size_t t) {
     const std::size_t p = t / reps, k = t % reps;
-    FailoverModel model(specs[p], replication_seed(options.seed, k));
-    const RunMetrics& m = model.run();
+    const RunMetrics m = run_replication(specs[p], replication_seed(options.seed, k));
     figures[p][k] = headline_figures(m);
     if (options.inspect) options.inspect(p, k, m);
     const bool point_finished = reps_done[p].fetch_add(1) + 1 == reps;

@@ -123,6 +123,25 @@ Summary summarize(const RunMetrics& m) {
 
 }  // namespace
 
+RunMetrics run_replication(const ModelSpec& spec, std::uint64_t seed) {
+  FailoverModel model(spec, seed);
+  return std::move(model.run());
+}
+
+detail::EngineLoad detail::engine_load(const ModelSpec& spec, std::uint64_t seed, Duration sample_every) {
+  FailoverModel model(spec, seed);
+  Simulator& sim = model.simulator();
+  double sum = 0;
+  std::uint64_t samples = 0;
+  if (sample_every > Duration::zero())
+    sim.every(sample_every, [&] {
+      sum += static_cast<double>(sim.pending_events()) - 1;  // not the sampler's own next event
+      ++samples;
+    });
+  model.run();
+  return {sim.executed_events() - samples, samples ? sum / static_cast<double>(samples) : 0.0};
+}
+
 Result run(const Scenario& scenario, const RunOptions& options) {
   if (options.replications < 1) throw std::invalid_argument("replications must be >= 1");
   const int n = options.replications;
@@ -136,8 +155,7 @@ Result run(const Scenario& scenario, const RunOptions& options) {
       spec.log_events = false;  // only replication 0's log and series detail are reported
       spec.report_detail = false;
     }
-    FailoverModel model(spec, replication_seed(options.seed, k));
-    RunMetrics& m = model.run();
+    RunMetrics m = run_replication(spec, replication_seed(options.seed, k));
     result.figures_[k] = headline_figures(m);
     if (k == 0) result.metrics_ = std::move(m);
     if (options.progress) {
