@@ -178,3 +178,13 @@ TEST_CASE("The ziggurat samplers follow their distributions, tails included", "[
     }
   }
 }
+
+TEST_CASE("Draws made a block ahead are the draws made one at a time", "[random]") {
+  // The request path draws the app's service times ahead (DrawsAhead); the
+  // run must not notice: the same values, in the same order, clamped at 0.
+  const auto d = GENERATE(drsim::Distribution::lognormal(0.003, 0.001), drsim::Distribution::normal(0.001, 0.002),
+                          drsim::Distribution::exponential(0.0011));
+  drsim::RandomStream one(42, "gateways/cluster-1/service");
+  drsim::DrawsAhead ahead(d, drsim::RandomStream(42, "gateways/cluster-1/service"));
+  for (int i = 0; i < 1000; ++i) REQUIRE(ahead.next() == std::max(0.0, d.sample(one)));
+}

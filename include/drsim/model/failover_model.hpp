@@ -170,9 +170,10 @@ class FailoverModel {
     // A Deployment's requests draw the app's service time from a stream of
     // its own, in the order they reach its pods, whichever of them are taken
     // before their arrival (connected).
-    deployment_service_rngs_.resize(n);
+    deployment_service_.resize(n);
     for (std::size_t c = 0; c < n; ++c)
-      if (deployments_[c]) deployment_service_rngs_[c] = sim_.stream("gateways/" + topo.clusters()[c].name + "/service");
+      if (deployments_[c])
+        deployment_service_[c] = DrawsAhead(spec_.gateways[c].service_time_s, sim_.stream("gateways/" + topo.clusters()[c].name + "/service"));
     on_the_way_.resize(n);
     arrival_lead_.assign(n, Duration::max());
     probes_ = std::make_unique<GatewayProbes>(spec_.topology, lbs_, gray_rng_);
@@ -523,7 +524,7 @@ class FailoverModel {
       sim_.at(plan.done, [this, ri] { enter_app(ri); }, tag(EventKind::enter_app));
       return;
     }
-    const double app = std::max(0.0, spec_.gateways[r.address].service_time_s.sample(deployment_service_rngs_[r.address]));
+    const double app = deployment_service_[r.address].next();
     reply(ri, plan.done + Duration::from_seconds(app), Cause::ok);
   }
 
@@ -603,7 +604,7 @@ class FailoverModel {
   std::unique_ptr<AggregatedClients> aggregated_;  // the populations run in aggregate
   IndexPool<Request> requests_;
   RandomStream service_rng_, gray_rng_;
-  std::vector<RandomStream> deployment_service_rngs_;  // per address with a Deployment
+  std::vector<DrawsAhead> deployment_service_;  // the app's service times, per address with a Deployment
 
   // The requests on their way to one Deployment's pods as events, in the
   // order those events run (arrival time, then scheduling order).
