@@ -126,8 +126,9 @@ class FortioHistogram {
   /// record(go_seconds(d)), with the bucket found without a second division
   /// where the scale is fortio's default (offset 0, divider 1 ms) and d is
   /// under a second (bucket_of_ns says why that is the same bucket).
-  void record(Duration d) {
-    const double v = go_seconds(d);
+  void record(Duration d) { record(d, go_seconds(d)); }
+  /// record(d) with go_seconds(d) already known (`v`).
+  void record(Duration d, double v) {
     counter_.record(v);
     const std::int64_t ns = d.ns();
     ++counts_[default_scale_ && ns < 1'000'000'000 ? bucket_of_ns(ns) : bucket_of(v)];
@@ -224,8 +225,10 @@ class FortioCalls {
   };
 
   void call(std::uint32_t client, TimePoint started, TimePoint ended, bool failed) {
-    durations_.record(ended - started);
-    if (failed) errors_.record(ended - started);
+    const Duration took = ended - started;
+    const double took_s = go_seconds(took);
+    durations_.record(took, took_s);
+    if (failed) errors_.record(took, took_s);
     if (client == kUntrackedClient) return;
     PerClient& c = of(client);
     // fortio sleeps from the end of a call to the next one's target time;
@@ -237,12 +240,18 @@ class FortioCalls {
     c.ended_once = true;
   }
   void connect(std::uint32_t client, std::size_t address, Duration connect_time) {
-    connections_.record(connect_time);
+    // Connects mostly take one RTT, the same few durations over and over:
+    // their value in seconds (a division) is worked out once per new one.
+    if (connect_time != last_connect_) {
+      last_connect_ = connect_time;
+      last_connect_s_ = go_seconds(connect_time);
+    }
+    connections_.record(connect_time, last_connect_s_);
     if (client == kUntrackedClient) return;
     PerClient& c = of(client);
     if (c.sockets_by_address.size() <= address) c.sockets_by_address.resize(address + 1, 0);
     ++c.sockets_by_address[address];
-    c.connect_time.record(go_seconds(connect_time));
+    c.connect_time.record(last_connect_s_);
   }
 
   [[nodiscard]] const FortioHistogram& durations() const { return durations_; }
@@ -259,6 +268,8 @@ class FortioCalls {
   FortioHistogram durations_, errors_;
   FortioCounter sleeps_;
   FortioHistogram connections_;
+  Duration last_connect_ = Duration::zero();
+  double last_connect_s_ = 0.0;  // go_seconds(last_connect_)
   std::vector<PerClient> clients_;
 };
 
