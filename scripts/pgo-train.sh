@@ -11,7 +11,7 @@
 # and its cached-rr form (most replications), the spike (a million requests
 # with report detail), a small sweep (run_points), the mesh and resolver
 # models, and the million-client population at a hundredth of its size. About
-# 10 s on one core.
+# 5 s on one core.
 set -euo pipefail
 drsim=$1
 models=$2
