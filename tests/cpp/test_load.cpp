@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <array>
+
 #include "drsim/core/stats.hpp"
 #include "drsim/model/load.hpp"
 
@@ -116,6 +118,38 @@ TEST_CASE("Open-loop arrivals follow the rate profile", "[load]") {
       (t < TimePoint::start() + 10_s ? early : late)++;
     CHECK(early == Approx(100).margin(40));
     CHECK(late == Approx(1000).margin(130));
+  }
+  SECTION("a constant Poisson rate takes one exponential gap an arrival, nothing else") {
+    OpenLoopArrivals a(RateProfile(2000.0), ArrivalProcess::poisson, TimePoint::start() + 10_s);
+    RandomStream twin(3, "arrivals");
+    TimePoint expected = TimePoint::start();
+    for (TimePoint t = TimePoint::start(); (t = a.next(t, rng)) != TimePoint::max();) {
+      expected = expected + exponential_gap(twin, 1e9 / 2000.0);
+      REQUIRE(t == expected);
+    }
+    CHECK(expected + exponential_gap(twin, 1e9 / 2000.0) >= TimePoint::start() + 10_s);
+  }
+  SECTION("a step with rate zero has no arrivals; the next step starts afresh at its rate") {
+    RateProfile steps({{0_s, 0.0}, {5_s, 400.0}, {10_s, 0.0}, {15_s, 50.0}});
+    OpenLoopArrivals a(steps, ArrivalProcess::poisson, TimePoint::start() + 20_s);
+    std::array<int, 4> in{};
+    for (TimePoint t = TimePoint::start(); (t = a.next(t, rng)) != TimePoint::max();)
+      ++in[static_cast<std::size_t>((t - TimePoint::start()).ns() / 5'000'000'000)];
+    CHECK(in[0] == 0);
+    CHECK(in[1] == Approx(2000).margin(180));  // sd sqrt(2000) = 45
+    CHECK(in[2] == 0);
+    CHECK(in[3] == Approx(250).margin(64));  // sd 16
+  }
+  SECTION("gaps stay exponential across a step: the count in the second after it is the new rate's") {
+    // 1,000 runs of a rate 1/s up to 1 s and 100/s after: arrivals in [1 s, 1.01 s)
+    // number Poisson(1) a run, whatever the last gap drawn before the step.
+    RateProfile steps({{0_s, 1.0}, {1_s, 100.0}});
+    OpenLoopArrivals a(steps, ArrivalProcess::poisson, TimePoint::start() + 2_s);
+    int just_after = 0;
+    for (int run = 0; run < 1000; ++run)
+      for (TimePoint t = TimePoint::start(); (t = a.next(t, rng)) != TimePoint::max();)
+        if (t >= TimePoint::start() + 1_s && t < TimePoint::start() + 1010_ms) ++just_after;
+    CHECK(just_after == Approx(1000).margin(130));  // sd sqrt(1000) = 32
   }
   SECTION("a diurnal curve peaks at its peak time") {
     RateProfile d(100.0);

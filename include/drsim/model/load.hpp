@@ -88,6 +88,8 @@ class RateProfile {
     return m * (1 + amplitude_);
   }
   [[nodiscard]] const std::vector<Step>& steps() const { return steps_; }
+  /// Whether the rate changes other than at a step's start (a diurnal curve).
+  [[nodiscard]] bool varies_between_steps() const { return amplitude_ > 0 && period_ > Duration::zero(); }
 
  private:
   std::vector<Step> steps_{{Duration::zero(), 0.0}};
@@ -166,12 +168,20 @@ class FortioPacer {
 enum class ArrivalProcess : std::uint8_t { constant, poisson };
 constexpr std::array<std::string_view, 2> enum_names(ArrivalProcess) { return {"constant", "poisson"}; }
 
-/// Open-loop arrivals on a rate profile. Poisson arrivals with a varying rate
-/// are drawn by thinning (Lewis and Shedler) against the profile's maximum.
+/// Open-loop arrivals on a rate profile. Poisson arrivals on steps alone are
+/// drawn exactly, one exponential gap at the step's rate a request: a gap
+/// that reaches the next step restarts there at the new rate (the process is
+/// memoryless, so this is the same process in distribution, Cinlar 1975, and
+/// a constant rate takes no draw but the gap). With a diurnal curve the rate
+/// varies continuously and arrivals are drawn by thinning (Lewis and Shedler
+/// 1979) against the profile's maximum.
 class OpenLoopArrivals {
  public:
   OpenLoopArrivals(RateProfile profile, ArrivalProcess process, TimePoint end)
-      : profile_(std::move(profile)), process_(process), end_(end), max_rate_(profile_.max_rate()) {}
+      : profile_(std::move(profile)), process_(process), end_(end), max_rate_(profile_.max_rate()),
+        stepwise_(!profile_.varies_between_steps()) {
+    for (const auto& s : profile_.steps()) step_mean_gap_ns_.push_back(s.rate > 0 ? 1e9 / s.rate : 0.0);
+  }
 
   /// The next arrival strictly after `now`; TimePoint::max() when none is left.
   TimePoint next(TimePoint now, RandomStream& rng) const {
@@ -190,6 +200,7 @@ class OpenLoopArrivals {
       }
       return TimePoint::max();
     }
+    if (stepwise_) return next_on_steps(t, rng);
     for (;;) {
       t = t + exponential_gap(rng, 1e9 / max_rate_);
       if (t >= end_) return TimePoint::max();
@@ -200,10 +211,36 @@ class OpenLoopArrivals {
   [[nodiscard]] const RateProfile& profile() const { return profile_; }
 
  private:
+  // Poisson on steps: the gap at the rate of the step holding t; one that
+  // reaches the next step's start is dropped and drawn again from there.
+  TimePoint next_on_steps(TimePoint t, RandomStream& rng) const {
+    const auto& steps = profile_.steps();
+    std::size_t i = 0;  // the step holding t: the last one starting at or before it (none: rate 0)
+    bool in_step = false;
+    for (std::size_t k = 0; k < steps.size() && steps[k].at.ns() <= t.ns(); ++k) {
+      i = k;
+      in_step = true;
+    }
+    for (;;) {
+      const std::size_t following = in_step ? i + 1 : 0;
+      const TimePoint boundary = following < steps.size() ? TimePoint::start() + steps[following].at : TimePoint::max();
+      if (in_step && step_mean_gap_ns_[i] > 0) {
+        const TimePoint a = t + exponential_gap(rng, step_mean_gap_ns_[i]);
+        if (a < boundary) return a < end_ ? a : TimePoint::max();
+      }
+      if (boundary >= end_) return TimePoint::max();
+      t = boundary;  // no arrival before the next step: start again at its rate
+      i = following;
+      in_step = true;
+    }
+  }
+
   RateProfile profile_;
   ArrivalProcess process_;
   TimePoint end_;
   double max_rate_;
+  bool stepwise_;                         // no diurnal curve: the rate is constant between steps
+  std::vector<double> step_mean_gap_ns_;  // per step: 1e9 / rate, 0 for a zero rate
 };
 
 /// How a population's requests are generated.
