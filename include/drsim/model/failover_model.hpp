@@ -93,6 +93,7 @@ class FailoverModel {
     const ClientProfile& p = clients_->profile_of(client);
     r = Request{};
     r.client = client;
+    r.profile = &p;
     r.start = sim_.now();
     r.deadline = p.total_timeout > Duration::zero() ? r.start + p.total_timeout : TimePoint::max();
     r.retries_left = static_cast<std::uint8_t>(std::clamp(p.retries, 0, 255));
@@ -113,6 +114,7 @@ class FailoverModel {
 
  private:
   struct Request {
+    const ClientProfile* profile = nullptr;  // its client's (read at every step: looked up once)
     TimePoint start;
     TimePoint dial_deadline;
     TimePoint deadline;
@@ -250,7 +252,7 @@ class FailoverModel {
   void begin(std::uint32_t ri) {
     Request& r = requests_[ri];
     Client& c = clients_->client(r.client);
-    const ClientProfile& p = clients_->profile_of(r.client);
+    const ClientProfile& p = *r.profile;
     if (p.keepalive && c.conn_address != kNoAddress) {
       reuse_connection(ri);
       return;
@@ -305,7 +307,7 @@ class FailoverModel {
       finish_at(ri, sim_.now() + *rtt, Cause::connection_reset, a);
     } else {
       close_connection(c);
-      const Duration read = clients_->profile_of(r.client).read_timeout;
+      const Duration read = r.profile->read_timeout;
       finish_at(ri, std::min(r.deadline, sim_.now() + (read > Duration::zero() ? read : kOsRetransmitLimit)),
                 Cause::read_timeout, a);
     }
@@ -313,7 +315,7 @@ class FailoverModel {
 
   void attempt(std::uint32_t ri) {
     Request& r = requests_[ri];
-    const ClientProfile& p = clients_->profile_of(r.client);
+    const ClientProfile& p = *r.profile;
     const std::uint16_t a = r.cands[r.next++];
     note_first_address(r, a);
     const TimePoint now = sim_.now();
@@ -336,7 +338,7 @@ class FailoverModel {
 
   void connect_failed(std::uint32_t ri, std::uint16_t address, Cause cause) {
     Request& r = requests_[ri];
-    const ClientProfile& p = clients_->profile_of(r.client);
+    const ClientProfile& p = *r.profile;
     if (falls_back(p, cause, r.next < r.cands.size(), sim_.now(), r.dial_deadline, r.deadline)) {
       attempt(ri);
       return;
@@ -348,7 +350,7 @@ class FailoverModel {
   /// or (neither modelled) is answered after one service time.
   void connected(std::uint32_t ri, std::uint16_t address, TimePoint at, Duration rtt) {
     Request& r = requests_[ri];
-    const ClientProfile& p = clients_->profile_of(r.client);
+    const ClientProfile& p = *r.profile;
     r.address = address;
     r.read_deadline = p.read_timeout > Duration::zero() ? std::min(r.deadline, at + p.read_timeout) : r.deadline;
     if (deployments_[address] || has_app(address)) {
@@ -547,7 +549,7 @@ class FailoverModel {
 
   [[nodiscard]] bool settles_early(const Request& r, Cause cause, std::uint16_t address) const {
     if (cause == Cause::ok) return r.first_address != kNoAddress || address == kNoAddress;
-    const ClientProfile& p = clients_->profile_of(r.client);
+    const ClientProfile& p = *r.profile;
     return !p.keepalive && !(r.retries_left > 0 && retryable(cause, p)) &&
            (r.first_address != kNoAddress || address == kNoAddress);
   }
@@ -556,7 +558,7 @@ class FailoverModel {
   void finish(std::uint32_t ri, Cause cause, std::uint16_t address) {
     Request& r = requests_[ri];
     Client& c = clients_->client(r.client);
-    const ClientProfile& p = clients_->profile_of(r.client);
+    const ClientProfile& p = *r.profile;
     if (cause != Cause::ok) {
       // A socket error closes the connection; an HTTP error does too unless
       // the client keeps connections across them (fortio does not).

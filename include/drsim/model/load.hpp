@@ -181,6 +181,8 @@ class OpenLoopArrivals {
       : profile_(std::move(profile)), process_(process), end_(end), max_rate_(profile_.max_rate()),
         stepwise_(!profile_.varies_between_steps()) {
     for (const auto& s : profile_.steps()) step_mean_gap_ns_.push_back(s.rate > 0 ? 1e9 / s.rate : 0.0);
+    const auto& steps = profile_.steps();
+    if (stepwise_ && steps.size() == 1 && steps[0].at <= Duration::zero()) constant_mean_gap_ns_ = step_mean_gap_ns_[0];
   }
 
   /// The next arrival strictly after `now`; TimePoint::max() when none is left.
@@ -199,6 +201,10 @@ class OpenLoopArrivals {
         if (t >= end_) return TimePoint::max();
       }
       return TimePoint::max();
+    }
+    if (constant_mean_gap_ns_ > 0) {  // one rate throughout (the usual case): its gap, nothing else
+      const TimePoint a = t + exponential_gap(rng, constant_mean_gap_ns_);
+      return a < end_ ? a : TimePoint::max();
     }
     if (stepwise_) return next_on_steps(t, rng);
     for (;;) {
@@ -241,6 +247,7 @@ class OpenLoopArrivals {
   double max_rate_;
   bool stepwise_;                         // no diurnal curve: the rate is constant between steps
   std::vector<double> step_mean_gap_ns_;  // per step: 1e9 / rate, 0 for a zero rate
+  double constant_mean_gap_ns_ = 0;       // > 0: a single step from t = 0 with this mean gap
 };
 
 /// How a population's requests are generated.

@@ -140,11 +140,10 @@ class RunMetrics {
     if (ended > last_completion_) last_completion_ = ended;
     ++by_cause_[static_cast<std::size_t>(cause)];
     latency_.record(ended - started);
-    if (!latency_slot_.empty() && region < regions_) {
-      const auto sec = std::min<std::size_t>(static_cast<std::size_t>(started.ns() / 1'000'000'000), seconds_ - 1);
+    const std::size_t sec = second_of(started);
+    if (!latency_slot_.empty() && region < regions_)
       if (CoarseLatencyHistogram* h = latency_cell(sec * regions_ + region)) h->record(ended - started);
-    }
-    SeriesCell& c = cell(started, region);
+    SeriesCell& c = cells_[sec * (regions_ + 1) + region];
     ++c.sent;
     c.to_faulty += to_faulty ? 1 : 0;
     ++c.by_cause[static_cast<std::size_t>(cause)];
@@ -323,10 +322,9 @@ class RunMetrics {
   }
 
  private:
-  SeriesCell& cell(TimePoint t, std::size_t region) {
-    auto s = static_cast<std::size_t>(t.ns() / 1'000'000'000);
-    if (s >= seconds_) s = seconds_ - 1;
-    return cells_[s * (regions_ + 1) + region];
+  /// The series' second holding t (the last one for later times).
+  [[nodiscard]] std::size_t second_of(TimePoint t) const {
+    return std::min<std::size_t>(static_cast<std::size_t>(t.ns() / 1'000'000'000), seconds_ - 1);
   }
 
   std::size_t regions_ = 0;
