@@ -128,7 +128,7 @@ std::string quote(const std::string& s) {
 /// fortio's Counter.Print.
 std::string counter_line(const std::string& msg, const FortioCounter& c) {
   return msg + " : count " + std::to_string(c.count) + " avg " + cfmt("%.8g", c.avg()) + " +/- " +
-         cfmt("%.4g", c.stddev()) + " min " + go_g(c.min) + " max " + go_g(c.max) + " sum " + cfmt("%.9g", c.sum) + "\n";
+         cfmt("%.4g", c.stddev()) + " min " + go_g(c.min()) + " max " + go_g(c.max()) + " sum " + cfmt("%.9g", c.sum) + "\n";
 }
 
 /// fortio's HistogramData as JSON (MarshalIndent with two spaces at `depth`).

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "drsim/core/time.hpp"
 
 using namespace drsim;
@@ -51,4 +53,15 @@ TEST_CASE("Time arithmetic rejects overflow instead of wrapping", "[time]") {
   CHECK_THROWS_AS(TimePoint::max() + 1_s, TimeError);
   CHECK_THROWS_AS(Duration::seconds(INT64_MAX / 2), TimeError);
   CHECK_THROWS_AS(Duration::from_seconds(1e300), TimeError);
+  SECTION("differences: an overflow throws, every difference that fits is exact, to the last nanosecond") {
+    constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+    CHECK_THROWS_AS(Duration::nanoseconds(-2) - Duration::max(), TimeError);
+    CHECK_THROWS_AS(Duration::zero() - Duration::nanoseconds(lo), TimeError);
+    CHECK_THROWS_AS(TimePoint::from_ns(-2) - TimePoint::max(), TimeError);
+    CHECK_THROWS_AS(TimePoint::start() - Duration::nanoseconds(lo), TimeError);
+    CHECK((Duration::nanoseconds(-1) - Duration::max()).ns() == lo);
+    CHECK((Duration::nanoseconds(-1) - Duration::nanoseconds(lo)).ns() == std::numeric_limits<std::int64_t>::max());
+    CHECK((TimePoint::from_ns(-1) - TimePoint::max()).ns() == lo);
+    CHECK((TimePoint::max() - Duration::max()).ns() == 0);
+  }
 }

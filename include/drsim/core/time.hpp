@@ -37,6 +37,11 @@ inline std::int64_t checked_add(std::int64_t a, std::int64_t b) {
   if (__builtin_add_overflow(a, b, &r)) [[unlikely]] throw_time_overflow();
   return r;
 }
+inline std::int64_t checked_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t r{};
+  if (__builtin_sub_overflow(a, b, &r)) [[unlikely]] throw_time_overflow();
+  return r;
+}
 inline std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
   std::int64_t r{};
   if (__builtin_mul_overflow(a, b, &r)) [[unlikely]] throw_time_overflow();
@@ -66,10 +71,7 @@ class Duration {
 
   friend constexpr auto operator<=>(Duration, Duration) = default;
   friend Duration operator+(Duration a, Duration b) { return Duration(detail::checked_add(a.ns_, b.ns_)); }
-  friend Duration operator-(Duration a, Duration b) {
-    if (b.ns_ == std::numeric_limits<std::int64_t>::min()) throw TimeError("simulated time overflow");
-    return Duration(detail::checked_add(a.ns_, -b.ns_));
-  }
+  friend Duration operator-(Duration a, Duration b) { return Duration(detail::checked_sub(a.ns_, b.ns_)); }
   friend Duration operator*(Duration a, std::int64_t k) { return Duration(detail::checked_mul(a.ns_, k)); }
   friend Duration operator*(std::int64_t k, Duration a) { return a * k; }
   friend constexpr Duration operator/(Duration a, std::int64_t k) { return Duration(a.ns_ / k); }
@@ -98,10 +100,8 @@ class TimePoint {
   friend constexpr auto operator<=>(TimePoint, TimePoint) = default;
   friend TimePoint operator+(TimePoint t, Duration d) { return TimePoint(detail::checked_add(t.ns_, d.ns())); }
   friend TimePoint operator+(Duration d, TimePoint t) { return t + d; }
-  friend TimePoint operator-(TimePoint t, Duration d) { return t + (-d); }
-  friend Duration operator-(TimePoint a, TimePoint b) {
-    return Duration::nanoseconds(detail::checked_add(a.ns_, -b.ns_));
-  }
+  friend TimePoint operator-(TimePoint t, Duration d) { return TimePoint(detail::checked_sub(t.ns_, d.ns())); }
+  friend Duration operator-(TimePoint a, TimePoint b) { return Duration::nanoseconds(detail::checked_sub(a.ns_, b.ns_)); }
   TimePoint& operator+=(Duration d) { return *this = *this + d; }
 
  private:

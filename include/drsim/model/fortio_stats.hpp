@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "drsim/core/time.hpp"
@@ -18,15 +19,18 @@
 namespace drsim {
 
 /// fortio's Counter: what "count ... avg ... +/- ... min ... max ... sum" prints.
-struct FortioCounter {
+class FortioCounter {
+ public:
   std::int64_t count = 0;
-  double min = 0, max = 0, sum = 0, sum_of_squares = 0;
+  double sum = 0, sum_of_squares = 0;
 
   void record(double v) {
-    if (count == 0) min = max = v;
-    else if (v < min) min = v;
-    else if (v > max) max = v;
+    // fortio takes min and max from the first value and moves them after;
+    // from +-infinity they are the same values with no branch on the count
+    // (5 values a request on the request path).
     ++count;
+    lo_ = std::min(lo_, v);
+    hi_ = std::max(hi_, v);
     sum += v;
     sum_of_squares += v * v;
   }
@@ -37,11 +41,14 @@ struct FortioCounter {
       return;
     }
     count += o.count;
-    min = std::min(min, o.min);
-    max = std::max(max, o.max);
+    lo_ = std::min(lo_, o.lo_);
+    hi_ = std::max(hi_, o.hi_);
     sum += o.sum;
     sum_of_squares += o.sum_of_squares;
   }
+  /// The least and greatest value recorded; 0 before any, as fortio prints them.
+  [[nodiscard]] double min() const { return count ? lo_ : 0.0; }
+  [[nodiscard]] double max() const { return count ? hi_ : 0.0; }
   [[nodiscard]] double avg() const { return count ? sum / static_cast<double>(count) : 0.0; }
   /// Population standard deviation, fortio's formula; rounding can make the
   /// variance of equal values a hair below zero, where fortio would print NaN: 0 here.
@@ -50,6 +57,10 @@ struct FortioCounter {
     const double n = static_cast<double>(count);
     return std::sqrt(std::max(0.0, (sum_of_squares - sum * sum / n) / n));
   }
+
+ private:
+  double lo_ = std::numeric_limits<double>::infinity();
+  double hi_ = -std::numeric_limits<double>::infinity();
 };
 
 /// fortio's bucket upper bounds, in units of the resolution (1 ms by default).
@@ -168,8 +179,8 @@ class FortioHistogram {
   [[nodiscard]] FortioHistogramData export_data(const std::vector<double>& percentiles) const {
     FortioHistogramData d;
     d.count = counter_.count;
-    d.min = counter_.min;
-    d.max = counter_.max;
+    d.min = counter_.min();
+    d.max = counter_.max();
     d.sum = counter_.sum;
     d.avg = counter_.avg();
     d.stddev = counter_.stddev();
@@ -182,19 +193,19 @@ class FortioHistogram {
       }
       total += counts_[i];
       FortioBucket b;
-      b.start = d.data.empty() ? counter_.min : divider_ * prev + offset_;
+      b.start = d.data.empty() ? counter_.min() : divider_ * prev + offset_;
       b.percent = 100.0 * static_cast<double>(total) / static_cast<double>(counter_.count);
       if (i < kFortioBoundCount) {
         b.end = divider_ * kFortioBucketBounds[i] + offset_;
         prev = kFortioBucketBounds[i];
       } else {
         b.start = divider_ * prev + offset_;
-        b.end = counter_.max;
+        b.end = counter_.max();
       }
       b.count = counts_[i];
       d.data.push_back(b);
     }
-    if (!d.data.empty()) d.data.back().end = counter_.max;
+    if (!d.data.empty()) d.data.back().end = counter_.max();
     if (d.count > 0)
       for (double p : percentiles) d.percentiles.emplace_back(p, d.percentile(p));
     return d;
