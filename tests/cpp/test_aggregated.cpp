@@ -33,13 +33,17 @@ std::string base_model() {
   return ss.str();
 }
 
-/// The base model with its fault line replaced.
-std::string with_fault(const std::string& fault) {
+/// The base model with the first occurrence of `old` replaced.
+std::string base_with(const std::string& old, const std::string& replacement) {
   std::string text = base_model();
-  const std::string old = R"({"kind": "gateway_deleted", "target": "cluster-1", "at": "150s"})";
   const auto at = text.find(old);
   REQUIRE(at != std::string::npos);
-  return text.replace(at, old.size(), fault);
+  return text.replace(at, old.size(), replacement);
+}
+
+/// The base model with its fault line replaced.
+std::string with_fault(const std::string& fault) {
+  return base_with(R"({"kind": "gateway_deleted", "target": "cluster-1", "at": "150s"})", fault);
 }
 
 Scenario mode(const std::string& text, const char* execution, std::vector<Override> extra = {}) {
@@ -85,6 +89,22 @@ std::string describe(const std::vector<Disagreement>& ds) {
 }
 
 constexpr int kReplications = 30;
+
+/// A model the aggregated mode does not cover: asked for it, the model runs
+/// per request, warns with `reason`, and gives the per-request run's figures.
+Result runs_per_request_saying(const std::string& text, const std::string& reason, std::size_t replications) {
+  const Scenario agg = mode(text, "aggregated");
+  const Scenario per = mode(text, "per_request");
+  CHECK_FALSE(agg.spec().populations.front().aggregate);
+  bool said = false;
+  for (const auto& w : agg.warnings()) said = said || w.find(reason) != std::string::npos;
+  CHECK(said);
+  RunOptions o;
+  o.replications = replications;
+  Result a = run(agg, o);
+  CHECK(a.per_replication() == run(per, o).per_replication());
+  return a;
+}
 
 void check_agreement(const std::string& text, std::vector<Override> extra = {}) {
   const Scenario agg = mode(text, "aggregated", extra);
@@ -155,24 +175,25 @@ TEST_CASE("The comparison has power: an aggregated run with a TTL 10 % off disag
 TEST_CASE("Overload with a rate limit and an HPA is not aggregated: the model runs per request and says why", "[aggregated]") {
   // Queues and limits make requests interact: the aggregated mode leaves
   // such a model to the request path, so both executions are one.
-  std::string text = base_model();
-  const std::string gw = R"("gateway": {"address": "gw-2", "service_time": {"lognormal": {"mean": "3ms", "stddev": "1ms"}}})";
-  const auto at = text.find(gw);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, gw.size(),
-               R"("gateway": {"address": "gw-2", "replicas": 1, "pod": {"workers": 2, "cpu_per_request": {"exponential": "4ms"}, "max_pending": 64, "startup_time": "5s"}, "cpu_request": "100m", "rate_limit": {"fill_interval": "1s", "quota": 60, "refill": "timer", "port": 80}, "hpa": {"min_replicas": 1, "max_replicas": 2, "target_cpu_utilization": 70}})");
-  const Scenario agg = mode(text, "aggregated");
-  const Scenario per = mode(text, "per_request");
-  CHECK_FALSE(agg.spec().populations.front().aggregate);
-  bool said = false;
-  for (const auto& w : agg.warnings()) said = said || w.find("capacity model") != std::string::npos;
-  CHECK(said);
-  RunOptions o;
-  o.replications = 3;
-  const Result a = run(agg, o), b = run(per, o);
-  CHECK(a.per_replication() == b.per_replication());
+  const std::string text = base_with(
+      R"("gateway": {"address": "gw-2", "service_time": {"lognormal": {"mean": "3ms", "stddev": "1ms"}}})",
+      R"("gateway": {"address": "gw-2", "replicas": 1, "pod": {"workers": 2, "cpu_per_request": {"exponential": "4ms"}, "max_pending": 64, "startup_time": "5s"}, "cpu_request": "100m", "rate_limit": {"fill_interval": "1s", "quota": 60, "refill": "timer", "port": 80}, "hpa": {"min_replicas": 1, "max_replicas": 2, "target_cpu_utilization": 70}})");
+  const Result a = runs_per_request_saying(text, "capacity model", 3);
   CHECK(a.summary().by_cause.count("http_429"));
   CHECK(a.summary().by_cause.at("http_429") > 0);
+}
+
+TEST_CASE("A rate that starts after t = 0 is not aggregated: its one step is a change from 0", "[aggregated]") {
+  // The aggregated groups send at one rate from the start; a single step at
+  // 60 s has no requests before it, so the model runs per request and says why.
+  const std::string text = base_with(R"("rate": "140/s")", R"("rate": [{"at": "60s", "rate": "140/s"}])");
+  const Result a = runs_per_request_saying(text, "stubs: its rate varies in time", 2);
+  // Before 60 s only the browsers' 60/s: about 3,600 requests, not 12,000.
+  const RunMetrics& m = a.metrics();
+  std::uint64_t early = 0;
+  for (std::size_t s = 0; s < 60; ++s)
+    for (std::size_t r = 0; r <= m.regions(); ++r) early += m.at(s, r).sent;
+  CHECK(early == Approx(3600).margin(300));
 }
 
 TEST_CASE("An aggregated client costs no event per request and no simulator slot", "[aggregated]") {
