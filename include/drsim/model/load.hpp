@@ -70,12 +70,15 @@ class RateProfile {
     peak_at_ = peak_at;
   }
 
+  /// The step in force at t: the last one starting at or before it; none before the first.
+  [[nodiscard]] std::optional<std::size_t> step_at(TimePoint t) const {
+    std::optional<std::size_t> in_force;
+    for (std::size_t k = 0; k < steps_.size() && steps_[k].at.ns() <= t.ns(); ++k) in_force = k;
+    return in_force;
+  }
   [[nodiscard]] double rate_at(TimePoint t) const {
-    double r = 0;
-    for (const auto& s : steps_) {
-      if (s.at.ns() <= t.ns()) r = s.rate;
-      else break;
-    }
+    const auto step = step_at(t);
+    double r = step ? steps_[*step].rate : 0.0;
     if (amplitude_ > 0 && period_ > Duration::zero()) {
       const double x = 2 * 3.14159265358979323846 * (t.ns() - peak_at_.ns()) / static_cast<double>(period_.ns());
       r *= 1 + amplitude_ * std::cos(x);
@@ -90,6 +93,11 @@ class RateProfile {
   [[nodiscard]] const std::vector<Step>& steps() const { return steps_; }
   /// Whether the rate changes other than at a step's start (a diurnal curve).
   [[nodiscard]] bool varies_between_steps() const { return amplitude_ > 0 && period_ > Duration::zero(); }
+  /// Whether the rate is one and the same from t = 0 on (a single step
+  /// starting later is a change from 0).
+  [[nodiscard]] bool constant_from_start() const {
+    return steps_.size() == 1 && steps_.front().at <= Duration::zero() && !varies_between_steps();
+  }
 
  private:
   std::vector<Step> steps_{{Duration::zero(), 0.0}};
@@ -181,8 +189,7 @@ class OpenLoopArrivals {
       : profile_(std::move(profile)), process_(process), end_(end), max_rate_(profile_.max_rate()),
         stepwise_(!profile_.varies_between_steps()) {
     for (const auto& s : profile_.steps()) step_mean_gap_ns_.push_back(s.rate > 0 ? 1e9 / s.rate : 0.0);
-    const auto& steps = profile_.steps();
-    if (stepwise_ && steps.size() == 1 && steps[0].at <= Duration::zero()) constant_mean_gap_ns_ = step_mean_gap_ns_[0];
+    if (profile_.constant_from_start()) constant_mean_gap_ns_ = step_mean_gap_ns_.front();
   }
 
   /// The next arrival strictly after `now`; TimePoint::max() when none is left.
@@ -221,23 +228,17 @@ class OpenLoopArrivals {
   // reaches the next step's start is dropped and drawn again from there.
   TimePoint next_on_steps(TimePoint t, RandomStream& rng) const {
     const auto& steps = profile_.steps();
-    std::size_t i = 0;  // the step holding t: the last one starting at or before it (none: rate 0)
-    bool in_step = false;
-    for (std::size_t k = 0; k < steps.size() && steps[k].at.ns() <= t.ns(); ++k) {
-      i = k;
-      in_step = true;
-    }
+    std::optional<std::size_t> step = profile_.step_at(t);  // none: before the first, rate 0
     for (;;) {
-      const std::size_t following = in_step ? i + 1 : 0;
+      const std::size_t following = step ? *step + 1 : 0;
       const TimePoint boundary = following < steps.size() ? TimePoint::start() + steps[following].at : TimePoint::max();
-      if (in_step && step_mean_gap_ns_[i] > 0) {
-        const TimePoint a = t + exponential_gap(rng, step_mean_gap_ns_[i]);
+      if (step && step_mean_gap_ns_[*step] > 0) {
+        const TimePoint a = t + exponential_gap(rng, step_mean_gap_ns_[*step]);
         if (a < boundary) return a < end_ ? a : TimePoint::max();
       }
       if (boundary >= end_) return TimePoint::max();
       t = boundary;  // no arrival before the next step: start again at its rate
-      i = following;
-      in_step = true;
+      step = following;
     }
   }
 

@@ -128,9 +128,7 @@ inline std::optional<std::string> aggregation_blocker(const ModelSpec& spec, con
   const ClientProfile& p = ps.profile;
   if (ps.load.kind != LoadKind::open_loop) return "its load is not open_loop";
   if (ps.load.arrivals != ArrivalProcess::poisson) return "its arrivals are not poisson";
-  // One step from t = 0: a single step that starts later is a rate of 0 before it.
-  if (ps.load.rate.steps().size() != 1 || ps.load.rate.steps().front().at > Duration::zero() || ps.load.diurnal)
-    return "its rate varies in time";
+  if (!ps.load.rate.constant_from_start() || ps.load.diurnal) return "its rate varies in time";
   if (p.retries > 0) return "its clients retry";
   if (p.choice == AddressChoice::round_robin) return "its clients choose addresses round robin (a per-client counter)";
   if (p.cache == DnsCacheRule::refresh) return "its clients refresh their cache on a grid (a per-client phase)";
